@@ -1,0 +1,110 @@
+//! Command-line arguments (clap only; nothing past `config` sees these types).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Audit AWS CloudTrail logs for lost trusted identity propagation: where a person's request
+/// chain ends up under a shared service role and the audit trail stops naming them.
+#[derive(Debug, Parser)]
+#[command(name = "tip-audit", version, about, long_about = None)]
+#[command(after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; \
+2 usage error, or some input could not be read (the audit is incomplete).")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit the logs: sessions, chains, findings, shared roles.
+    Scan(ScanArgs),
+}
+
+/// `tip-audit scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Log files or folders (walked recursively); `-` reads standard input. Gzip or plain;
+    /// trail files, JSON Lines, lookup-events output, EventBridge events, JSON arrays.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
+    pub fail_on: FailOnArg,
+
+    /// Only events at or after this time (RFC 3339, or a date YYYY-MM-DD).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events at or before this time (RFC 3339, or a date YYYY-MM-DD: the end of that day).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only events recorded in this account (repeatable).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Vec<String>,
+
+    /// Only events in this region (repeatable).
+    #[arg(long, value_name = "REGION")]
+    pub region: Vec<String>,
+
+    /// How long after a person's trigger call a service's role assumption is linked to it.
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub link_window: String,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Refuse files that are (or inflate to) more than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 2 << 30)]
+    pub max_file_bytes: u64,
+
+    /// When to use colour in tables.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Summary, findings and shared roles as tables.
+    Table,
+    /// The tip-audit/scan/v1 JSON document.
+    Json,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Any finding.
+    Low,
+    /// Medium or high findings.
+    Medium,
+    /// High findings (identity_lost).
+    High,
+    /// Never fail on findings.
+    Never,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}

@@ -1,0 +1,453 @@
+//! Bytes of one source → raw CloudTrail records.
+//!
+//! Owns the container formats (gzip or plain; trail files `{"Records":[…]}`, JSON Lines,
+//! `lookup-events` output, EventBridge envelopes, bare arrays) and chooses one per file from the
+//! bytes, never from the name. Never interprets identity: every record goes to the caller's
+//! sink as a borrowed [`raw::RawEvent`], and the file is never held as a `serde_json::Value`.
+
+pub(crate) mod gzip;
+pub(crate) mod raw;
+
+use std::fmt;
+use std::io::Read;
+
+use serde::Deserializer as _;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::discover::{Source, SourceKind};
+use raw::{LookupItem, Probe, RawEvent};
+
+/// How much a single file may inflate to before it is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Maximum decompressed (or plain) size of one file, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 2 << 30,
+        }
+    }
+}
+
+/// The container a file turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A trail's S3 delivery: `{"Records":[…]}`.
+    TrailFile,
+    /// One JSON value per line (or back to back): CloudTrail Lake or CloudWatch Logs exports.
+    JsonLines,
+    /// A bare JSON array of events.
+    EventArray,
+}
+
+impl Shape {
+    /// A short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::TrailFile => "trail file",
+            Shape::JsonLines => "JSON Lines",
+            Shape::EventArray => "event array",
+        }
+    }
+}
+
+/// What became of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Records were read; `damage` says why the rest of the file could not be (the audit of
+    /// this file is incomplete).
+    Read {
+        /// The container.
+        shape: Shape,
+        /// Set when the file ended early: truncated gzip, a syntax error, …
+        damage: Option<String>,
+    },
+    /// Not an event source (a digest, an Insights file, a README): nothing to audit in it.
+    Skipped(String),
+    /// Could not be read at all: the audit is incomplete.
+    Failed(String),
+}
+
+/// One record handed to the sink: an event to normalize, or why this record is unreadable.
+pub(crate) type Record<'a> = Result<RawEvent<'a>, String>;
+
+/// Reads one source and hands every record to `sink`.
+pub(crate) fn file<F>(source: &Source, limits: &Limits, sink: F) -> Verdict
+where
+    F: FnMut(Record<'_>),
+{
+    if let Some(reason) = source.kind.skip_reason() {
+        return Verdict::Skipped(reason.to_owned());
+    }
+    let bytes = match read_source(source, limits) {
+        Ok(bytes) => bytes,
+        Err(reason) => return Verdict::Failed(reason),
+    };
+    bytes_of(&bytes, limits, sink)
+}
+
+fn read_source(source: &Source, limits: &Limits) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let cap = limits.max_file_bytes.saturating_add(1);
+    let result = match &source.kind {
+        SourceKind::Stdin => std::io::stdin().lock().take(cap).read_to_end(&mut bytes),
+        _ => std::fs::File::open(&source.path).and_then(|f| f.take(cap).read_to_end(&mut bytes)),
+    };
+    match result {
+        Ok(_) if bytes.len() as u64 > limits.max_file_bytes => Err(format!(
+            "file is larger than the {} byte limit (--max-file-bytes)",
+            limits.max_file_bytes
+        )),
+        Ok(_) => Ok(bytes),
+        Err(error) => Err(format!("cannot read: {error}")),
+    }
+}
+
+/// Decodes the bytes of one file (gzip or plain).
+pub(crate) fn bytes_of<F>(bytes: &[u8], limits: &Limits, sink: F) -> Verdict
+where
+    F: FnMut(Record<'_>),
+{
+    if gzip::is_gzip(bytes) {
+        let (inflated, error) = gzip::inflate(bytes, limits.max_file_bytes);
+        return match error {
+            None => plain(&inflated, sink),
+            Some(gzip::InflateError::TooLarge { limit }) => Verdict::Failed(format!(
+                "gzip inflates past the {limit} byte limit (a gzip bomb, or raise --max-file-bytes)"
+            )),
+            Some(gzip::InflateError::Damaged { inflated: n, message }) => {
+                let damage = format!("gzip stream damaged after {n} decompressed bytes: {message}");
+                match plain(&inflated, sink) {
+                    Verdict::Read { shape, .. } => Verdict::Read {
+                        shape,
+                        damage: Some(damage),
+                    },
+                    _ => Verdict::Failed(damage),
+                }
+            }
+        };
+    }
+    plain(bytes, sink)
+}
+
+/// The UTF-8 byte order mark some Windows tools write.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn plain<F>(bytes: &[u8], mut sink: F) -> Verdict
+where
+    F: FnMut(Record<'_>),
+{
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let body = &bytes[start..];
+    match body.first() {
+        None => Verdict::Skipped("empty file".to_owned()),
+        Some(b'[') => {
+            let mut found = Found::default();
+            let damage = for_each_element(body, |value| found.value(value, &mut sink));
+            found.verdict(Shape::EventArray, damage)
+        }
+        Some(b'{') if is_trail_file(body) => {
+            let damage = trail_file(body, &mut sink);
+            Verdict::Read {
+                shape: Shape::TrailFile,
+                damage,
+            }
+        }
+        Some(b'{') => stream(body, &mut sink),
+        Some(b'P') if body.starts_with(b"PK\x03\x04") => {
+            Verdict::Skipped("zip archive: extract it and scan the folder".to_owned())
+        }
+        Some(_) => Verdict::Skipped(format!("not JSON (starts with {})", describe_start(body))),
+    }
+}
+
+fn describe_start(body: &[u8]) -> String {
+    let head: String = String::from_utf8_lossy(&body[..body.len().min(12)])
+        .chars()
+        .map(|c| if c.is_control() { '.' } else { c })
+        .collect();
+    format!("{head:?}")
+}
+
+/// A trail file begins `{"Records":` (CloudTrail user guide, `cloudtrail-log-file-examples`).
+fn is_trail_file(body: &[u8]) -> bool {
+    let rest = body[1..].trim_ascii_start();
+    rest.starts_with(b"\"Records\"")
+}
+
+/// Streams the `Records` array of a trail file, element by element.
+fn trail_file<F>(body: &[u8], sink: &mut F) -> Option<String>
+where
+    F: FnMut(Record<'_>),
+{
+    struct Envelope<'s, F>(&'s mut F);
+    impl<'de, F: FnMut(Record<'_>)> Visitor<'de> for Envelope<'_, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a CloudTrail log file object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<&str>()? {
+                if key == "Records" {
+                    map.next_value_seed(Elements(&mut |raw: &RawValue| {
+                        (self.0)(serde_json::from_str(raw.get()).map_err(|e| e.to_string()))
+                    }))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let result = deserializer
+        .deserialize_map(Envelope(sink))
+        .and_then(|()| deserializer.end());
+    result.err().map(|e| format!("JSON error: {e}"))
+}
+
+/// Calls `each` for every element of the top-level array in `body`.
+fn for_each_element<F: FnMut(&RawValue)>(body: &[u8], mut each: F) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let result = Elements(&mut each)
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end());
+    result.err().map(|e| format!("JSON error: {e}"))
+}
+
+/// A seed that visits a JSON array and hands each element over as it is read, so records before
+/// a syntax error are kept.
+struct Elements<'s, F>(&'s mut F);
+
+impl<'de, F: FnMut(&RawValue)> DeserializeSeed<'de> for Elements<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(&RawValue)> Visitor<'de> for Elements<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of events")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            (self.0)(raw);
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<(), A::Error> {
+        Err(de::Error::custom("expected an array"))
+    }
+}
+
+/// What the values of a file turned out to hold.
+#[derive(Default)]
+struct Found {
+    events: u64,
+    digests: u64,
+    others: u64,
+    first_other: Option<String>,
+}
+
+impl Found {
+    /// Classifies one top-level value and hands its events to the sink.
+    fn value<F: FnMut(Record<'_>)>(&mut self, raw: &RawValue, sink: &mut F) {
+        let probe: Probe<'_> = match serde_json::from_str(raw.get()) {
+            Ok(probe) => probe,
+            Err(error) => {
+                self.other(format!("not a JSON object: {error}"));
+                sink(Err(format!("not an event object: {error}")));
+                return;
+            }
+        };
+        if let Some(records) = probe.records {
+            for record in records {
+                self.events += 1;
+                sink(serde_json::from_str(record.get()).map_err(|e| e.to_string()));
+            }
+        } else if let Some(items) = probe.lookup_events {
+            for item in items {
+                self.events += 1;
+                sink(lookup_event(item).as_deref().map_err(Clone::clone).and_then(
+                    |text| serde_json::from_str(text).map_err(|e| e.to_string()),
+                ));
+            }
+        } else if let Some(detail) = probe.detail {
+            // EventBridge: `{"detail-type":"AWS API Call via CloudTrail","detail":{event}}`
+            // (EventBridge user guide, `eb-service-event-cloudtrail`).
+            if probe.detail_type.get().is_some_and(|t| t.ends_with("via CloudTrail")) {
+                self.events += 1;
+                sink(serde_json::from_str(detail.get()).map_err(|e| e.to_string()));
+            } else {
+                self.other("an EventBridge event that is not from CloudTrail".to_owned());
+            }
+        } else if probe.digest_object.get().is_some() {
+            self.digests += 1;
+        } else if probe.event_name.get().is_some() || probe.insight_details.is_some() {
+            self.events += 1;
+            sink(serde_json::from_str(raw.get()).map_err(|e| e.to_string()));
+        } else {
+            self.other("a JSON object that is not a CloudTrail event".to_owned());
+        }
+    }
+
+    fn other(&mut self, reason: String) {
+        self.others += 1;
+        self.first_other.get_or_insert(reason);
+    }
+
+    fn verdict(self, shape: Shape, damage: Option<String>) -> Verdict {
+        if self.events > 0 {
+            return Verdict::Read { shape, damage };
+        }
+        if self.digests > 0 {
+            return Verdict::Skipped(
+                "CloudTrail digest file (integrity data, no events)".to_owned(),
+            );
+        }
+        match (damage, self.first_other) {
+            (Some(damage), None) => Verdict::Skipped(format!("not JSON: {damage}")),
+            (_, Some(other)) => Verdict::Skipped(format!("no CloudTrail events: {other}")),
+            (None, None) => Verdict::Skipped("no CloudTrail events".to_owned()),
+        }
+    }
+}
+
+/// The event inside one `lookup-events` item, itself a JSON string.
+fn lookup_event(item: &RawValue) -> Result<String, String> {
+    let item: LookupItem<'_> = serde_json::from_str(item.get()).map_err(|e| e.to_string())?;
+    item.cloudtrail_event
+        .into_cow()
+        .map(|text| text.into_owned())
+        .ok_or_else(|| "lookup-events item without CloudTrailEvent".to_owned())
+}
+
+/// JSON values one after another: JSON Lines, concatenated objects, or a single object. A bad
+/// line in a line-oriented file is counted and skipped; anywhere else it ends the file.
+fn stream<F: FnMut(Record<'_>)>(body: &[u8], sink: &mut F) -> Verdict {
+    let mut found = Found::default();
+    let mut offset = 0usize;
+    let mut line_oriented = None;
+    let mut damage = None;
+    while offset < body.len() {
+        let rest = &body[offset..];
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
+        let error = loop {
+            match values.next() {
+                None => break None,
+                Some(Ok(raw)) => {
+                    let end = values.byte_offset();
+                    if line_oriented.is_none() {
+                        line_oriented = Some(ends_line(&rest[end..]));
+                    }
+                    found.value(raw, sink);
+                }
+                Some(Err(error)) => break Some((values.byte_offset(), error)),
+            }
+        };
+        let Some((at, error)) = error else { break };
+        let line = line_number(body, offset + at);
+        let message = format!("line {line}: {error}");
+        let next_line = body[offset + at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|p| offset + at + p + 1);
+        match (line_oriented, next_line) {
+            (Some(true), Some(next)) => {
+                sink(Err(message));
+                offset = next;
+            }
+            _ => {
+                damage = Some(format!("JSON error at {message}"));
+                break;
+            }
+        }
+    }
+    found.verdict(Shape::JsonLines, damage)
+}
+
+fn ends_line(after: &[u8]) -> bool {
+    after
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .is_none_or(|&b| b == b'\n')
+}
+
+fn line_number(body: &[u8], offset: usize) -> usize {
+    body[..offset.min(body.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(text: &str) -> (Verdict, Vec<Result<String, String>>) {
+        let mut seen = Vec::new();
+        let verdict = bytes_of(text.as_bytes(), &Limits::default(), |record| {
+            seen.push(record.map(|e| e.event_name.get().unwrap_or("").to_owned()))
+        });
+        (verdict, seen)
+    }
+
+    const EVENT: &str = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
+
+    #[test]
+    fn trail_file() {
+        let (verdict, seen) = decode(&format!(r#"{{"Records":[{EVENT},{EVENT}]}}"#));
+        assert_eq!(verdict, Verdict::Read { shape: Shape::TrailFile, damage: None });
+        assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn truncated_trail_file_keeps_earlier_records() {
+        let (verdict, seen) = decode(&format!(r#"{{"Records":[{EVENT},{EVENT},{{"eventSo"#));
+        assert!(matches!(verdict, Verdict::Read { damage: Some(_), .. }));
+        assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn json_lines_skip_a_bad_line() {
+        let (verdict, seen) = decode(&format!("{EVENT}\n{{oops\n{EVENT}\n"));
+        assert_eq!(verdict, Verdict::Read { shape: Shape::JsonLines, damage: None });
+        assert_eq!(seen.len(), 3);
+        assert!(seen[1].as_ref().is_err_and(|e| e.starts_with("line 2:")));
+    }
+
+    #[test]
+    fn eventbridge_and_lookup_events() {
+        let bridge = format!(
+            r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{EVENT}}}"#
+        );
+        let (_, seen) = decode(&format!("{bridge}\n{bridge}\n"));
+        assert_eq!(seen, vec![Ok("GetObject".into()), Ok("GetObject".into())]);
+        let escaped = serde_json::to_string(EVENT).expect("string");
+        let (_, seen) = decode(&format!(
+            r#"{{"Events":[{{"EventId":"x","CloudTrailEvent":{escaped}}}]}}"#
+        ));
+        assert_eq!(seen, vec![Ok("GetObject".into())]);
+    }
+
+    #[test]
+    fn digest_and_foreign_json_are_skipped() {
+        let (verdict, _) = decode(r#"{"awsAccountId":"111122223333","digestS3Object":"AWSLogs/x","logFiles":[]}"#);
+        assert!(matches!(verdict, Verdict::Skipped(reason) if reason.contains("digest")));
+        let (verdict, _) = decode("bucket,key,size\nb,k,1\n");
+        assert!(matches!(verdict, Verdict::Skipped(reason) if reason.starts_with("not JSON")));
+        let (verdict, _) = decode("{foo: 1}");
+        assert!(matches!(verdict, Verdict::Skipped(reason) if reason.starts_with("not JSON")));
+    }
+}

@@ -1,0 +1,492 @@
+//! Events → a compact, mergeable summary of an estate: sessions, and the few events that link.
+//!
+//! Each file folds into a [`FileOutcome`] while it is read; outcomes merge, in input order, into
+//! one [`Estate`]. Memory follows the number of sessions and linking events (STS issuances,
+//! trigger calls, cross-account copies), not the number of events: an ordinary event only bumps
+//! its session's counters. Duplicate `eventID`s are found at the merge and counted once.
+
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use chrono::{DateTime, Utc};
+
+use crate::discover::Filter;
+use crate::event::{Event, IdentityKind, Origin};
+use crate::identity::{self, Acting, Evidence, HumanId};
+use crate::normalize::{self, Rejection};
+use crate::triggers::Triggers;
+
+/// An event kept by reference: enough to name it in a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRef {
+    /// `eventID`.
+    pub id: Option<String>,
+    /// `eventTime`.
+    pub time: Option<DateTime<Utc>>,
+    /// `eventSource`.
+    pub source: String,
+    /// `eventName`.
+    pub name: String,
+    /// `recipientAccountId`.
+    pub account: Option<String>,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// Where the record is.
+    pub origin: Origin,
+}
+
+impl EventRef {
+    fn of(event: &Event<'_>) -> EventRef {
+        EventRef {
+            id: event.id.as_deref().map(str::to_owned),
+            time: event.time,
+            source: event.source.to_string(),
+            name: event.name.to_string(),
+            account: event.account.as_deref().map(str::to_owned),
+            region: event.region.as_deref().map(str::to_owned),
+            origin: event.origin,
+        }
+    }
+
+    /// The order events are reported in: time, then event id.
+    pub fn order(&self) -> (Option<DateTime<Utc>>, Option<&str>) {
+        (self.time, self.id.as_deref())
+    }
+
+}
+
+/// One set of credentials and everything its events said.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The session key (see [`identity::acting`]).
+    pub key: String,
+    /// `userIdentity.type`.
+    pub kind: IdentityKind,
+    /// The principal ARN (`assumed-role/…/session` for roles).
+    pub arn: Option<String>,
+    /// The session issuer ARN (the role, with its path).
+    pub issuer_arn: Option<String>,
+    /// The session issuer's unique id (`AROA…` for roles).
+    pub issuer_principal_id: Option<String>,
+    /// The access key.
+    pub access_key: Option<String>,
+    /// `sessionContext.attributes.creationDate`.
+    pub created: Option<DateTime<Utc>>,
+    /// `inScopeOf.credentialsIssuedTo` (or `sourceArn`).
+    pub issued_to: Option<String>,
+    /// An AWS service's by nature (in scope of a resource, EC2 instance, service-linked role).
+    pub service_nature: bool,
+    /// The originating role id of a Lake Formation `V2.` source identity.
+    pub lake_formation_role: Option<String>,
+    /// Events made with these credentials.
+    pub events: u64,
+    /// The first of them.
+    pub first: EventRef,
+    /// When the last was made.
+    pub last_time: Option<DateTime<Utc>>,
+    /// People the events named by themselves, with evidence and how many events did.
+    pub humans: Vec<(HumanId, Evidence, u64)>,
+    /// Accounts the events were recorded in.
+    pub accounts: BTreeSet<String>,
+}
+
+impl Session {
+    fn new(key: String, event: &Event<'_>) -> Session {
+        let actor = &event.actor;
+        Session {
+            key,
+            kind: actor.kind.clone().unwrap_or(IdentityKind::Missing),
+            arn: actor.arn.as_deref().map(str::to_owned),
+            issuer_arn: actor.issuer_arn.as_deref().map(str::to_owned),
+            issuer_principal_id: actor.issuer_principal_id.as_deref().map(str::to_owned),
+            access_key: actor.access_key.as_deref().map(str::to_owned),
+            created: actor.creation_date.as_deref().and_then(normalize::parse_time),
+            issued_to: actor
+                .in_scope_of
+                .as_ref()
+                .and_then(|s| s.issued_to.as_deref().or(s.source_arn.as_deref()))
+                .map(str::to_owned),
+            service_nature: identity::is_service_session(actor),
+            lake_formation_role: actor
+                .source_identity
+                .as_deref()
+                .and_then(identity::lake_formation_role)
+                .map(str::to_owned),
+            events: 0,
+            first: EventRef::of(event),
+            last_time: event.time,
+            humans: Vec::new(),
+            accounts: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, event: &Event<'_>) {
+        self.events += 1;
+        if (event.time, event.id.as_deref()) < self.first.order() {
+            self.first = EventRef::of(event);
+        }
+        self.last_time = self.last_time.max(event.time);
+        if let Some((human, evidence)) = identity::visible_human(&event.actor) {
+            self.count_human(human, evidence, 1);
+        }
+        if let Some(account) = event.account.as_deref()
+            && !self.accounts.contains(account)
+        {
+            self.accounts.insert(account.to_owned());
+        }
+    }
+
+    fn count_human(&mut self, human: HumanId, evidence: Evidence, n: u64) {
+        match self
+            .humans
+            .iter_mut()
+            .find(|(h, e, _)| *h == human && *e == evidence)
+        {
+            Some((_, _, count)) => *count += n,
+            None => self.humans.push((human, evidence, n)),
+        }
+    }
+
+    fn merge(&mut self, other: Session) {
+        self.events += other.events;
+        if other.first.order() < self.first.order() {
+            self.first = other.first;
+        }
+        self.last_time = self.last_time.max(other.last_time);
+        for (human, evidence, n) in other.humans {
+            self.count_human(human, evidence, n);
+        }
+        self.accounts.extend(other.accounts);
+        self.service_nature |= other.service_nature;
+        if self.issued_to.is_none() {
+            self.issued_to = other.issued_to;
+        }
+        if self.lake_formation_role.is_none() {
+            self.lake_formation_role = other.lake_formation_role;
+        }
+    }
+}
+
+/// Who made a credential-issuing call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A session, by key.
+    Session(String),
+    /// An AWS service principal obtaining credentials for itself.
+    Service(String),
+    /// The owner-side copy of a cross-account call: only the caller's principal id and account.
+    OtherAccount,
+    /// Nobody identifiable.
+    Nobody,
+}
+
+/// A call that issued credentials.
+#[derive(Debug, Clone)]
+pub struct Issuance {
+    /// The call.
+    pub event: EventRef,
+    /// Who made it.
+    pub caller: Caller,
+    /// The issued access key id.
+    pub access_key: String,
+    /// The role the credentials are for.
+    pub role_arn: Option<String>,
+    /// `sharedEventID`, on cross-account calls.
+    pub shared_event_id: Option<String>,
+}
+
+/// A call by a session that may start a service's own work: a trigger, a call handing over a
+/// role, a call invoking a resource.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The call.
+    pub event: EventRef,
+    /// The calling session.
+    pub session: String,
+    /// Service principals that follow this call (from the trigger table).
+    pub principals: Vec<String>,
+    /// Roles named in the request.
+    pub passed_roles: Vec<String>,
+    /// Resources invoked.
+    pub targets: Vec<String>,
+}
+
+/// An owner-side copy of a cross-account call (`AWSAccount` caller), counted with the caller.
+#[derive(Debug, Clone)]
+pub struct SharedCopy {
+    /// `sharedEventID`.
+    pub shared_event_id: String,
+}
+
+/// Where one event was counted, to undo the count if it turns out to be a duplicate.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Session(u32),
+    Service,
+    Copy(u32),
+    Nobody,
+}
+
+/// Per-file counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileStats {
+    /// Records found.
+    pub records: u64,
+    /// Records that became events (before duplicates are removed).
+    pub events: u64,
+    /// Records outside `--since/--until/--account/--region`.
+    pub filtered: u64,
+    /// Records that could not be read as events, by reason.
+    pub errors: BTreeMap<String, u64>,
+    /// The first few unreadable-record messages, for the report.
+    pub error_samples: Vec<String>,
+}
+
+impl FileStats {
+    fn error(&mut self, reason: &str, detail: String) {
+        *self.errors.entry(reason.to_owned()).or_default() += 1;
+        if self.error_samples.len() < 3 {
+            self.error_samples.push(detail);
+        }
+    }
+
+    /// Records that could not be read as events.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+/// What one file contributed.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    sessions: Vec<Session>,
+    index: HashMap<String, u32>,
+    issuances: Vec<Issuance>,
+    calls: Vec<Call>,
+    copies: Vec<SharedCopy>,
+    shared_callers: Vec<(String, String)>,
+    slots: Vec<(u64, Slot)>,
+    service_events: u64,
+    nobody_events: u64,
+    /// Counts.
+    pub stats: FileStats,
+}
+
+impl FileOutcome {
+    /// Folds one decoded record into the outcome.
+    pub(crate) fn record(
+        &mut self,
+        record: crate::decode::Record<'_>,
+        file: u32,
+        filter: &Filter,
+        triggers: &Triggers,
+    ) {
+        let origin = Origin {
+            file,
+            record: self.stats.records as u32,
+        };
+        self.stats.records += 1;
+        let raw = match record {
+            Ok(raw) => raw,
+            Err(message) => {
+                let detail = format!("record {}: {message}", origin.record + 1);
+                self.stats.error("unreadable record", detail);
+                return;
+            }
+        };
+        match normalize::event(raw, origin) {
+            Ok(event) if in_scope(&event, filter) => self.add(&event, triggers),
+            Ok(_) => self.stats.filtered += 1,
+            Err(rejection) => {
+                let detail = format!("record {}: {}", origin.record + 1, rejection.reason());
+                self.stats.error(rejection.reason(), detail);
+            }
+        }
+    }
+
+    /// Whether every record was refused as "not CloudTrail" (say, S3 event notifications).
+    pub fn is_foreign(&self) -> bool {
+        self.stats.records > 0
+            && self.stats.events == 0
+            && self.stats.filtered == 0
+            && self.stats.errors.contains_key(Rejection::NotCloudTrail.reason())
+    }
+
+    fn add(&mut self, event: &Event<'_>, triggers: &Triggers) {
+        self.stats.events += 1;
+        let acting = identity::acting(event);
+        let slot = match &acting {
+            Acting::Service(_) => {
+                self.service_events += 1;
+                Slot::Service
+            }
+            Acting::OtherAccount => match event.shared_event_id.as_deref() {
+                Some(shared) => {
+                    self.copies.push(SharedCopy {
+                        shared_event_id: shared.to_owned(),
+                    });
+                    Slot::Copy(self.copies.len() as u32 - 1)
+                }
+                None => {
+                    self.nobody_events += 1;
+                    Slot::Nobody
+                }
+            },
+            Acting::Session(key) => {
+                let index = match self.index.entry(key.clone()) {
+                    Entry::Occupied(entry) => *entry.get(),
+                    Entry::Vacant(entry) => {
+                        self.sessions.push(Session::new(key.clone(), event));
+                        *entry.insert(self.sessions.len() as u32 - 1)
+                    }
+                };
+                self.sessions[index as usize].add(event);
+                Slot::Session(index)
+            }
+            Acting::Nobody => {
+                self.nobody_events += 1;
+                Slot::Nobody
+            }
+        };
+        self.slots.push((event_hash(event), slot));
+        if let Some(issued) = &event.issued {
+            self.issuances.push(Issuance {
+                event: EventRef::of(event),
+                caller: match &acting {
+                    Acting::Session(key) => Caller::Session(key.clone()),
+                    Acting::Service(service) => Caller::Service(service.clone()),
+                    Acting::OtherAccount => Caller::OtherAccount,
+                    Acting::Nobody => Caller::Nobody,
+                },
+                access_key: issued.access_key.to_string(),
+                role_arn: issued.role_arn.as_deref().map(str::to_owned),
+                shared_event_id: event.shared_event_id.as_deref().map(str::to_owned),
+            });
+        }
+        if let (Acting::Session(key), Some(shared)) = (&acting, event.shared_event_id.as_deref()) {
+            self.shared_callers.push((shared.to_owned(), key.clone()));
+        }
+        if let Acting::Session(key) = acting {
+            let principals = triggers
+                .principals(&event.source, &event.name)
+                .unwrap_or_default();
+            if !principals.is_empty() || !event.passed_roles.is_empty() || !event.targets.is_empty()
+            {
+                self.calls.push(Call {
+                    event: EventRef::of(event),
+                    session: key,
+                    principals: principals.into_iter().map(str::to_owned).collect(),
+                    passed_roles: event.passed_roles.clone(),
+                    targets: event.targets.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn in_scope(event: &Event<'_>, filter: &Filter) -> bool {
+    let listed = |wanted: &[String], value: Option<&str>| {
+        wanted.is_empty() || value.is_some_and(|v| wanted.iter().any(|w| w == v))
+    };
+    let after_since = match (filter.since, event.time) {
+        (Some(since), Some(time)) => time >= since,
+        _ => true,
+    };
+    let before_until = match (filter.until, event.time) {
+        (Some(until), Some(time)) => time <= until,
+        _ => true,
+    };
+    after_since
+        && before_until
+        && listed(&filter.accounts, event.account.as_deref())
+        && listed(&filter.regions, event.region.as_deref())
+}
+
+/// Duplicates share `eventID` (and recipient account); events without an id are never merged.
+fn event_hash(event: &Event<'_>) -> u64 {
+    let Some(id) = event.id.as_deref() else {
+        return 0;
+    };
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    event.account.as_deref().hash(&mut hasher);
+    hasher.finish().max(1)
+}
+
+/// Everything read, merged.
+#[derive(Debug, Default)]
+pub struct Estate {
+    /// Sessions, in first-seen order.
+    pub sessions: Vec<Session>,
+    index: HashMap<String, usize>,
+    /// Credential-issuing calls.
+    pub issuances: Vec<Issuance>,
+    /// Calls that may start a service's work.
+    pub calls: Vec<Call>,
+    /// Owner-side copies of cross-account calls.
+    pub copies: Vec<SharedCopy>,
+    /// `sharedEventID` → the session that made the call, from the caller-side copies.
+    pub shared_callers: Vec<(String, String)>,
+    /// Events of AWS services acting with no session of a customer's.
+    pub service_events: u64,
+    /// Events with nothing to key a session on.
+    pub nobody_events: u64,
+    /// Events seen more than once, counted once.
+    pub duplicates: u64,
+    seen: HashSet<u64>,
+}
+
+impl Estate {
+    /// Merges one file's outcome; call in input order for deterministic results.
+    pub fn merge(&mut self, outcome: FileOutcome) -> FileStats {
+        let mut local_to_global = Vec::with_capacity(outcome.sessions.len());
+        for session in outcome.sessions {
+            let global = match self.index.get(&session.key) {
+                Some(&global) => {
+                    self.sessions[global].merge(session);
+                    global
+                }
+                None => {
+                    self.index.insert(session.key.clone(), self.sessions.len());
+                    self.sessions.push(session);
+                    self.sessions.len() - 1
+                }
+            };
+            local_to_global.push(global);
+        }
+        self.service_events += outcome.service_events;
+        self.nobody_events += outcome.nobody_events;
+        let mut copies: Vec<Option<SharedCopy>> = outcome.copies.into_iter().map(Some).collect();
+        for (hash, slot) in outcome.slots {
+            if hash == 0 || self.seen.insert(hash) {
+                continue;
+            }
+            self.duplicates += 1;
+            match slot {
+                Slot::Session(local) => self.sessions[local_to_global[local as usize]].events -= 1,
+                Slot::Service => self.service_events -= 1,
+                Slot::Copy(i) => copies[i as usize] = None,
+                Slot::Nobody => self.nobody_events -= 1,
+            }
+        }
+        self.copies.extend(copies.into_iter().flatten());
+        self.issuances.extend(outcome.issuances);
+        self.calls.extend(outcome.calls);
+        self.shared_callers.extend(outcome.shared_callers);
+        outcome.stats
+    }
+
+    /// The session with this key.
+    pub fn session(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// Unique events counted into sessions, services, copies or nobody.
+    pub fn events(&self) -> u64 {
+        self.sessions.iter().map(|s| s.events).sum::<u64>()
+            + self.service_events
+            + self.nobody_events
+            + self.copies.len() as u64
+    }
+}

@@ -1,0 +1,314 @@
+//! Chains → findings, shared roles (spec §4).
+//!
+//! Each finding names the session where something happened and the event that shows it. Owns
+//! severity; never reads files or formats output.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::estate::Session;
+use crate::identity::{Evidence, role_name};
+use crate::link::{Confidence, Graph, Status};
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing.
+    Low,
+    /// Needs a look.
+    Medium,
+    /// The audit trail has gone blind.
+    High,
+}
+
+impl Severity {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// The kinds of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A person's chain reached a session that no longer names them.
+    IdentityLost,
+    /// The person can be recovered only by joining STS calls.
+    LineageOnly,
+    /// A role session whose origin is not in the logs and that names nobody.
+    UnattributedSession,
+    /// A chain rooted in an IAM user's long-term access key.
+    LongLivedKey,
+}
+
+impl Kind {
+    /// Every kind, in report order.
+    pub const ALL: [Kind; 4] = [
+        Kind::IdentityLost,
+        Kind::LineageOnly,
+        Kind::UnattributedSession,
+        Kind::LongLivedKey,
+    ];
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::IdentityLost => "identity_lost",
+            Kind::LineageOnly => "lineage_only",
+            Kind::UnattributedSession => "unattributed_session",
+            Kind::LongLivedKey => "long_lived_key",
+        }
+    }
+
+    /// The default severity (spec §4).
+    pub fn severity(self) -> Severity {
+        match self {
+            Kind::IdentityLost => Severity::High,
+            Kind::LineageOnly | Kind::LongLivedKey => Severity::Medium,
+            Kind::UnattributedSession => Severity::Low,
+        }
+    }
+
+    /// One sentence a user can read as the rule's explanation.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Kind::IdentityLost => {
+                "a person's request chain continued under a service's own role: the events after the break no longer name them"
+            }
+            Kind::LineageOnly => {
+                "a role session names its person only through the STS call that issued its key (no sourceIdentity, no onBehalfOf)"
+            }
+            Kind::UnattributedSession => {
+                "a role session whose origin is not in the logs and whose events name no person"
+            }
+            Kind::LongLivedKey => "a chain rooted in an IAM user's long-term access key (AKIA…)",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What kind.
+    pub kind: Kind,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The person, as shown (user name where known).
+    pub human: Option<String>,
+    /// How the chain names the person at its root.
+    pub evidence: Option<Evidence>,
+    /// The chain.
+    pub chain_id: Option<String>,
+    /// The session the finding is about (index into the estate's sessions).
+    pub session: usize,
+    /// The first event of that session.
+    pub break_event_id: Option<String>,
+    /// When it happened.
+    pub break_time: Option<DateTime<Utc>>,
+    /// For `identity_lost`, the AWS service that took over; otherwise the break event's source.
+    pub service: String,
+    /// The role of the session (its issuer ARN).
+    pub role_arn: Option<String>,
+    /// How the session was linked to the chain.
+    pub link: Option<Confidence>,
+    /// Events made by the session and the sessions below it with the same status.
+    pub events_after_break: u64,
+    /// Accounts those events were recorded in.
+    pub accounts: Vec<String>,
+}
+
+/// A role that acted for several people, or that a service assumed on a person's trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedRole {
+    /// The role ARN.
+    pub role_arn: String,
+    /// Distinct people.
+    pub humans: u64,
+    /// Distinct chains.
+    pub chains: u64,
+    /// Events made under it in those chains.
+    pub events: u64,
+    /// Services that assumed it on someone's behalf.
+    pub services: Vec<String>,
+}
+
+/// Finds every finding in the graph, sorted: severity (highest first), kind, time, event id.
+pub fn detect(graph: &Graph) -> Vec<Finding> {
+    let children = graph.children();
+    let sessions = &graph.estate.sessions;
+    let mut findings = Vec::new();
+    for (s, a) in graph.attribution.iter().enumerate() {
+        let parent = graph.parents[s].as_ref();
+        let parent_status = parent.map(|e| graph.attribution[e.parent].status);
+        let top_of_run = parent_status != Some(a.status);
+        let kind = match a.status {
+            Status::Lost if top_of_run => Kind::IdentityLost,
+            Status::Reconstructable if top_of_run => Kind::LineageOnly,
+            Status::Unattributed if top_of_run && is_role_session(&sessions[s]) => {
+                Kind::UnattributedSession
+            }
+            _ => continue,
+        };
+        let (events, accounts) = run_below(graph, &children, s, a.status);
+        let session = &sessions[s];
+        let service = match kind {
+            Kind::IdentityLost => parent
+                .and_then(|e| e.service.clone())
+                .unwrap_or_else(|| session.first.source.clone()),
+            _ => session.first.source.clone(),
+        };
+        let chain_id = a
+            .chain_root
+            .map(|root| graph.chains.iter().find(|c| c.root == root).map(|c| c.id.clone()))
+            .unwrap_or_default();
+        let root_evidence = a.chain_root.and_then(|root| graph.attribution[root].evidence);
+        findings.push(Finding {
+            kind,
+            severity: kind.severity(),
+            human: a.human.as_ref().map(|h| graph.display(h)),
+            evidence: root_evidence,
+            chain_id,
+            session: s,
+            break_event_id: session.first.id.clone(),
+            break_time: session.first.time,
+            service,
+            role_arn: session.issuer_arn.clone(),
+            link: parent.map(|e| e.confidence),
+            events_after_break: events,
+            accounts,
+        });
+    }
+    for chain in &graph.chains {
+        let root = &sessions[chain.root];
+        if !root.access_key.as_deref().is_some_and(|k| k.starts_with("AKIA")) {
+            continue;
+        }
+        let (events, accounts) = whole_chain(graph, &chain.sessions);
+        findings.push(Finding {
+            kind: Kind::LongLivedKey,
+            severity: Kind::LongLivedKey.severity(),
+            human: Some(graph.display(&chain.human)),
+            evidence: Some(chain.evidence),
+            chain_id: Some(chain.id.clone()),
+            session: chain.root,
+            break_event_id: root.first.id.clone(),
+            break_time: root.first.time,
+            service: root.first.source.clone(),
+            role_arn: None,
+            link: None,
+            events_after_break: events,
+            accounts,
+        });
+    }
+    findings.sort_by(|a, b| {
+        (b.severity, a.kind, a.break_time, &a.break_event_id, &sessions[a.session].key).cmp(&(
+            a.severity,
+            b.kind,
+            b.break_time,
+            &b.break_event_id,
+            &sessions[b.session].key,
+        ))
+    });
+    findings
+}
+
+/// Role sessions only: an IAM user or a console user with no STS call behind it is not a
+/// session "whose origin is outside the logs".
+fn is_role_session(session: &Session) -> bool {
+    matches!(session.kind, crate::event::IdentityKind::AssumedRole)
+}
+
+/// Events and accounts of `s` and every session below it that keeps the same status.
+fn run_below(graph: &Graph, children: &[Vec<usize>], s: usize, status: Status) -> (u64, Vec<String>) {
+    let mut events = 0;
+    let mut accounts = BTreeSet::new();
+    let mut stack = vec![s];
+    let mut seen = BTreeSet::new();
+    while let Some(current) = stack.pop() {
+        if !seen.insert(current) || graph.attribution[current].status != status {
+            continue;
+        }
+        let session = &graph.estate.sessions[current];
+        events += session.events;
+        accounts.extend(session.accounts.iter().cloned());
+        stack.extend(children[current].iter().copied());
+    }
+    (events, accounts.into_iter().collect())
+}
+
+fn whole_chain(graph: &Graph, sessions: &[usize]) -> (u64, Vec<String>) {
+    let mut accounts = BTreeSet::new();
+    let mut events = 0;
+    for &s in sessions {
+        let session = &graph.estate.sessions[s];
+        events += session.events;
+        accounts.extend(session.accounts.iter().cloned());
+    }
+    (events, accounts.into_iter().collect())
+}
+
+/// Roles that acted for two or more people, or that a service assumed on a person's trigger.
+pub fn shared_roles(graph: &Graph) -> Vec<SharedRole> {
+    #[derive(Default)]
+    struct Tally {
+        humans: BTreeSet<String>,
+        chains: BTreeSet<usize>,
+        events: u64,
+        services: BTreeSet<String>,
+        service_taken: bool,
+    }
+    let mut roles: BTreeMap<&str, Tally> = BTreeMap::new();
+    for (s, a) in graph.attribution.iter().enumerate() {
+        let session = &graph.estate.sessions[s];
+        let (Some(role), Some(human), Some(root)) =
+            (session.issuer_arn.as_deref(), a.human.as_ref(), a.chain_root)
+        else {
+            continue;
+        };
+        if !role.contains(":role/") {
+            continue;
+        }
+        let tally = roles.entry(role).or_default();
+        tally.humans.insert(human.key().to_owned());
+        tally.chains.insert(root);
+        tally.events += session.events;
+        if let Some(edge) = &graph.parents[s]
+            && !edge.kind.is_lineage()
+        {
+            tally.service_taken = true;
+            tally.services.extend(edge.service.clone());
+        }
+    }
+    let mut shared: Vec<SharedRole> = roles
+        .into_iter()
+        .filter(|(role, t)| {
+            // Identity Center permission-set roles are shared by design and name the person.
+            (t.humans.len() >= 2 && !crate::identity::is_identity_center_role(Some(role)))
+                || t.service_taken
+        })
+        .map(|(role, t)| SharedRole {
+            role_arn: role.to_owned(),
+            humans: t.humans.len() as u64,
+            chains: t.chains.len() as u64,
+            events: t.events,
+            services: t.services.into_iter().collect(),
+        })
+        .collect();
+    shared.sort_by(|a, b| {
+        (b.humans, b.events, &a.role_arn).cmp(&(a.humans, a.events, &b.role_arn))
+    });
+    shared
+}
+
+/// The short role name for tables.
+pub fn short_role(arn: &str) -> &str {
+    role_name(arn)
+}

@@ -1,0 +1,302 @@
+//! What one event's `userIdentity` says about credentials and people.
+//!
+//! Owns the identity rules of the spec (§2): which set of credentials an event used (its session
+//! key), which person an event names by itself (`onBehalfOf`, `sourceIdentity`, a person
+//! principal, forwarded), and which sessions belong to AWS services. Looks at one event only;
+//! joining events is `link`'s business.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::event::{Actor, Event, IdentityKind};
+
+/// A person, by the best key the logs give.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HumanId {
+    /// An IAM Identity Center user id (`onBehalfOf.userId`), the immutable key.
+    IdentityCenter(String),
+    /// A name: a source identity, an Identity Center or SAML user name, a web identity subject.
+    Name(String),
+    /// A principal ARN: an IAM user, a root user, a federated user.
+    Principal(String),
+}
+
+impl HumanId {
+    /// The key as written in reports when no friendlier name is known.
+    pub fn key(&self) -> &str {
+        match self {
+            HumanId::IdentityCenter(id) | HumanId::Name(id) | HumanId::Principal(id) => id,
+        }
+    }
+}
+
+impl fmt::Display for HumanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// How an event was tied to a person (spec §2), best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// `userIdentity.onBehalfOf`: Identity Center trusted identity propagation.
+    OnBehalfOf,
+    /// `sessionContext.sourceIdentity`, which survives role chaining.
+    SourceIdentity,
+    /// The principal is itself a person.
+    Principal,
+    /// A service forwarded the person's own credentials (`invokedBy`, forward access session).
+    Forwarded,
+    /// Only by joining the STS call that issued the key: reconstructable, not visible.
+    Lineage,
+}
+
+impl Evidence {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::OnBehalfOf => "on_behalf_of",
+            Evidence::SourceIdentity => "source_identity",
+            Evidence::Principal => "principal",
+            Evidence::Forwarded => "forwarded",
+            Evidence::Lineage => "lineage",
+        }
+    }
+}
+
+/// What an event says about who acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acting {
+    /// An AWS service with no credentials of a customer's (`AWSService`, or a bare `invokedBy`).
+    Service(String),
+    /// The owner-side copy of a cross-account call: only the caller's account and principal id.
+    OtherAccount,
+    /// A set of credentials, by session key.
+    Session(String),
+    /// Nothing to key a session on (anonymous, or `userIdentity` missing).
+    Nobody,
+}
+
+/// Classifies the caller of `event` and, for a session, writes its key.
+///
+/// A session is one set of credentials: the access key together with the session issuer and
+/// `creationDate`, since temporary key ids have been seen to repeat (spec §3); without a key,
+/// the principal plus creation date.
+pub fn acting(event: &Event<'_>) -> Acting {
+    let actor = &event.actor;
+    let kind = actor.kind.clone().unwrap_or(IdentityKind::Missing);
+    match kind {
+        IdentityKind::AwsService => {
+            return Acting::Service(actor.invoked_by.as_deref().unwrap_or("AWS Internal").to_owned());
+        }
+        IdentityKind::Missing if actor.access_key.is_none() && actor.arn.is_none() => {
+            return match actor.invoked_by.as_deref() {
+                Some(service) => Acting::Service(service.to_owned()),
+                None => Acting::Nobody,
+            };
+        }
+        IdentityKind::AwsAccount => return Acting::OtherAccount,
+        _ => {}
+    }
+    let issuer = actor.issuer_arn.as_deref().or(actor.arn.as_deref()).unwrap_or("");
+    let created = actor.creation_date.as_deref().unwrap_or("");
+    if let Some(key) = actor.access_key.as_deref() {
+        return Acting::Session(format!("{key}|{issuer}|{created}"));
+    }
+    match kind {
+        // A federation call carries no credentials: each one is its own act.
+        IdentityKind::SamlUser | IdentityKind::WebIdentityUser => {
+            let who = actor
+                .principal_id
+                .as_deref()
+                .or(actor.user_name.as_deref())
+                .unwrap_or("");
+            let id = event.id.as_deref().unwrap_or("");
+            Acting::Session(format!("{}|{who}|{id}", kind.as_str()))
+        }
+        IdentityKind::IdentityCenterUser | IdentityKind::Unknown
+            if actor.credential_id.is_some() =>
+        {
+            let who = actor
+                .on_behalf_of
+                .as_ref()
+                .map(|o| o.user_id.as_ref())
+                .or(actor.user_name.as_deref())
+                .unwrap_or("");
+            let credential = actor.credential_id.as_deref().unwrap_or("");
+            Acting::Session(format!("idc|{who}|{credential}"))
+        }
+        _ => {
+            let who = actor
+                .arn
+                .as_deref()
+                .or(actor.principal_id.as_deref())
+                .or(actor.user_name.as_deref());
+            match who {
+                Some(who) => Acting::Session(format!("{}|{who}|{created}", kind.as_str())),
+                None => Acting::Nobody,
+            }
+        }
+    }
+}
+
+/// The person an event names by itself, if any, with the evidence (spec §2, first four kinds).
+pub fn visible_human(actor: &Actor<'_>) -> Option<(HumanId, Evidence)> {
+    if let Some(obo) = &actor.on_behalf_of {
+        return Some((HumanId::IdentityCenter(obo.user_id.to_string()), Evidence::OnBehalfOf));
+    }
+    if let Some(source) = actor.source_identity.as_deref()
+        && lake_formation_role(source).is_none()
+    {
+        return Some((HumanId::Name(source.to_owned()), Evidence::SourceIdentity));
+    }
+    let person = person_principal(actor)?;
+    let forwarded = actor.invoked_by.is_some();
+    Some((person, if forwarded { Evidence::Forwarded } else { Evidence::Principal }))
+}
+
+/// A principal that is itself a person: IAM user, root, Identity Center user (also the pre-2025
+/// `Unknown` type), SAML and web identity users, federated users, and `AWSReservedSSO_*` role
+/// sessions, whose session name is the Identity Center user name (IdC user guide,
+/// `sso-info-in-cloudtrail`).
+fn person_principal(actor: &Actor<'_>) -> Option<HumanId> {
+    let kind = actor.kind.as_ref()?;
+    let name = || actor.user_name.as_deref().map(|n| HumanId::Name(n.to_owned()));
+    let arn = || {
+        actor
+            .arn
+            .as_deref()
+            .or(actor.principal_id.as_deref())
+            .map(|a| HumanId::Principal(a.to_owned()))
+    };
+    match kind {
+        IdentityKind::IamUser | IdentityKind::Root | IdentityKind::FederatedUser => arn(),
+        IdentityKind::IdentityCenterUser
+        | IdentityKind::Unknown
+        | IdentityKind::SamlUser
+        | IdentityKind::WebIdentityUser
+        | IdentityKind::Directory => name(),
+        IdentityKind::AssumedRole if is_identity_center_role(actor.issuer_arn.as_deref()) => actor
+            .arn
+            .as_deref()
+            .and_then(|arn| arn.rsplit_once('/'))
+            .map(|(_, session)| HumanId::Name(session.to_owned())),
+        _ => None,
+    }
+}
+
+/// Identity Center permission-set roles live under `aws-reserved/sso.amazonaws.com/` and are
+/// named `AWSReservedSSO_<PermissionSet>_<hex>`.
+pub fn is_identity_center_role(issuer_arn: Option<&str>) -> bool {
+    issuer_arn.is_some_and(|arn| {
+        arn.contains("/aws-reserved/sso.amazonaws.com/")
+            || role_name(arn).starts_with("AWSReservedSSO_")
+    })
+}
+
+/// The role name at the end of a role or assumed-role ARN.
+pub fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// Lake Formation's `V2.<account>.<AROA…>` source identity names the originating *role*, not a
+/// person (Lake Formation developer guide, `logging-using-cloudtrail`): its unique role id.
+pub fn lake_formation_role(source_identity: &str) -> Option<&str> {
+    let rest = source_identity.strip_prefix("V2.")?;
+    let (account, role_id) = rest.split_once('.')?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && role_id.starts_with("AROA"))
+        .then_some(role_id)
+}
+
+/// Sessions that belong to an AWS service by their nature: credentials issued to a resource
+/// (`inScopeOf`), EC2 instance-profile deliveries, service-linked roles.
+pub fn is_service_session(actor: &Actor<'_>) -> bool {
+    actor.in_scope_of.is_some()
+        || actor.ec2_instance
+        || actor
+            .issuer_arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":role/aws-service-role/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn role_session(issuer: &str, arn: &str) -> Actor<'static> {
+        Actor {
+            kind: Some(IdentityKind::AssumedRole),
+            arn: Some(Cow::Owned(arn.to_owned())),
+            issuer_arn: Some(Cow::Owned(issuer.to_owned())),
+            access_key: Some(Cow::Borrowed("ASIAQEXAMPLEALICE001")),
+            ..Actor::default()
+        }
+    }
+
+    #[test]
+    fn identity_center_session_name_is_the_person() {
+        let actor = role_session(
+            "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataAnalyst_0123456789abcdef",
+            "arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_DataAnalyst_0123456789abcdef/alice@example.com",
+        );
+        assert_eq!(
+            visible_human(&actor),
+            Some((HumanId::Name("alice@example.com".into()), Evidence::Principal))
+        );
+    }
+
+    #[test]
+    fn a_plain_role_session_names_nobody() {
+        let actor = role_session(
+            "arn:aws:iam::444455556666:role/service-role/RedshiftSharedServiceRole",
+            "arn:aws:sts::444455556666:assumed-role/RedshiftSharedServiceRole/RedshiftIamRoleSession",
+        );
+        assert_eq!(visible_human(&actor), None);
+    }
+
+    #[test]
+    fn lake_formation_source_identity_is_a_role_not_a_person() {
+        let mut actor = role_session("arn:aws:iam::444455556666:role/LFRegistrationRole", "x/y");
+        actor.source_identity = Some(Cow::Borrowed("V2.444455556666.AROAQEXAMPLEATHENA01"));
+        assert_eq!(visible_human(&actor), None);
+        assert_eq!(
+            lake_formation_role("V2.444455556666.AROAQEXAMPLEATHENA01"),
+            Some("AROAQEXAMPLEATHENA01")
+        );
+        actor.source_identity = Some(Cow::Borrowed("grace@example.com"));
+        assert_eq!(
+            visible_human(&actor),
+            Some((HumanId::Name("grace@example.com".into()), Evidence::SourceIdentity))
+        );
+    }
+
+    #[test]
+    fn unknown_type_is_read_like_identity_center_user() {
+        let actor = Actor {
+            kind: Some(IdentityKind::Unknown),
+            user_name: Some(Cow::Borrowed("alice")),
+            ..Actor::default()
+        };
+        assert_eq!(
+            visible_human(&actor),
+            Some((HumanId::Name("alice".into()), Evidence::Principal))
+        );
+    }
+
+    #[test]
+    fn forwarded_credentials_keep_the_person() {
+        let mut actor = role_session(
+            "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataAnalyst_0123456789abcdef",
+            "arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_DataAnalyst_0123456789abcdef/alice@example.com",
+        );
+        actor.invoked_by = Some(Cow::Borrowed("s3.amazonaws.com"));
+        assert_eq!(
+            visible_human(&actor).map(|(_, evidence)| evidence),
+            Some(Evidence::Forwarded)
+        );
+        assert!(!is_service_session(&actor));
+    }
+}

@@ -1,0 +1,213 @@
+//! Walks parent edges down from the sessions that name a person: each session gets a person,
+//! a status and a chain.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Confidence, Edge, Status};
+use crate::estate::{Caller, Estate, Session};
+use crate::identity::{Evidence, HumanId, is_identity_center_role};
+
+/// A session's place in the audit.
+#[derive(Debug, Clone)]
+pub struct Attribution {
+    /// The person, if any.
+    pub human: Option<HumanId>,
+    /// How this session names them (`lineage` when only the STS join does).
+    pub evidence: Option<Evidence>,
+    /// The status.
+    pub status: Status,
+    /// The root session of its chain.
+    pub chain_root: Option<usize>,
+}
+
+const PENDING: Attribution = Attribution {
+    human: None,
+    evidence: None,
+    status: Status::Unattributed,
+    chain_root: None,
+};
+
+/// Attributes every session; also returns the Identity Center user names learned on the way.
+pub(super) fn run(
+    estate: &Estate,
+    parents: &[Option<Edge>],
+) -> (Vec<Attribution>, BTreeMap<String, String>) {
+    let (aliases, user_names) = aliases(estate);
+    let service_issued: BTreeSet<usize> = service_issued(estate);
+    let count = estate.sessions.len();
+    let mut done: Vec<Option<Attribution>> = vec![None; count];
+    for start in 0..count {
+        // Walk up to the first resolved ancestor (or the root), then resolve downwards. A cycle
+        // (possible only in damaged or hostile logs) is cut where it closes.
+        let mut path = Vec::new();
+        let mut on_path = BTreeSet::new();
+        let mut cursor = Some(start);
+        while let Some(s) = cursor {
+            if done[s].is_some() || !on_path.insert(s) {
+                break;
+            }
+            path.push(s);
+            cursor = parents[s].as_ref().map(|e| e.parent);
+        }
+        for &s in path.iter().rev() {
+            let parent = parents[s]
+                .as_ref()
+                .and_then(|edge| done[edge.parent].as_ref().map(|a| (edge, a)));
+            let own = visible(&estate.sessions[s], &aliases);
+            let service = estate.sessions[s].service_nature || service_issued.contains(&s);
+            done[s] = Some(resolve(s, own, parent, service));
+        }
+    }
+    let attribution = done.into_iter().map(|a| a.unwrap_or(PENDING)).collect();
+    (attribution, user_names)
+}
+
+fn resolve(
+    s: usize,
+    own: Option<(HumanId, Evidence)>,
+    parent: Option<(&Edge, &Attribution)>,
+    service: bool,
+) -> Attribution {
+    let parent_human = parent.and_then(|(edge, a)| a.human.as_ref().map(|h| (edge, a, h)));
+    if let Some((human, evidence)) = own {
+        let chain_root = match parent_human {
+            Some((_, a, h)) if *h == human => a.chain_root,
+            _ => Some(s),
+        };
+        return Attribution {
+            human: Some(human),
+            evidence: Some(evidence),
+            status: Status::Propagated,
+            chain_root,
+        };
+    }
+    if let Some((edge, a, human)) = parent_human {
+        let status = if edge.kind.is_lineage() && a.status != Status::Lost {
+            Status::Reconstructable
+        } else {
+            Status::Lost
+        };
+        return Attribution {
+            human: Some(human.clone()),
+            evidence: Some(Evidence::Lineage),
+            status,
+            chain_root: a.chain_root,
+        };
+    }
+    let status = match parent {
+        Some((_, a)) if a.status == Status::Unattributed && !service => Status::Unattributed,
+        Some(_) => Status::Service,
+        None if service => Status::Service,
+        None => Status::Unattributed,
+    };
+    Attribution {
+        human: None,
+        evidence: None,
+        status,
+        chain_root: None,
+    }
+}
+
+/// The person a session's own events name: best evidence first, then the most events.
+fn visible(session: &Session, aliases: &BTreeMap<String, String>) -> Option<(HumanId, Evidence)> {
+    session
+        .humans
+        .iter()
+        .min_by(|(ha, ea, na), (hb, eb, nb)| ea.cmp(eb).then(nb.cmp(na)).then(ha.cmp(hb)))
+        .map(|(human, evidence, _)| (unalias(human, aliases), *evidence))
+}
+
+fn unalias(human: &HumanId, aliases: &BTreeMap<String, String>) -> HumanId {
+    match human {
+        HumanId::Name(name) => aliases
+            .get(name)
+            .map_or_else(|| human.clone(), |id| HumanId::IdentityCenter(id.clone())),
+        other => other.clone(),
+    }
+}
+
+/// Identity Center names ↔ user ids, from sessions that show both: a permission-set session
+/// whose events carry `onBehalfOf`, or an Identity Center user event with a user name. The
+/// user name can change, the id cannot (IdC user guide, `sso-cloudtrail-use-cases`), so a name
+/// is mapped to an id only when one id was seen with it.
+fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for session in &estate.sessions {
+        let ids: BTreeSet<&String> = session
+            .humans
+            .iter()
+            .filter_map(|(h, _, _)| match h {
+                HumanId::IdentityCenter(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        let [id] = ids.into_iter().collect::<Vec<_>>()[..] else {
+            continue;
+        };
+        let identity_center_session = is_identity_center_role(session.issuer_arn.as_deref())
+            || matches!(
+                session.kind,
+                crate::event::IdentityKind::IdentityCenterUser | crate::event::IdentityKind::Unknown
+            );
+        if !identity_center_session {
+            continue;
+        }
+        for (human, evidence, _) in &session.humans {
+            if let (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) = (human, evidence) {
+                seen.entry(name.clone()).or_default().insert(id.clone());
+            }
+        }
+    }
+    let mut aliases = BTreeMap::new();
+    let mut user_names = BTreeMap::new();
+    for (name, ids) in seen {
+        if ids.len() == 1
+            && let Some(id) = ids.into_iter().next()
+        {
+            user_names.entry(id.clone()).or_insert_with(|| name.clone());
+            aliases.insert(name, id);
+        }
+    }
+    (aliases, user_names)
+}
+
+/// Sessions whose credentials an AWS service obtained for itself.
+fn service_issued(estate: &Estate) -> BTreeSet<usize> {
+    let service_keys: BTreeSet<&str> = estate
+        .issuances
+        .iter()
+        .filter(|i| matches!(i.caller, Caller::Service(_)))
+        .map(|i| i.access_key.as_str())
+        .collect();
+    estate
+        .sessions
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.access_key.as_deref().is_some_and(|k| service_keys.contains(k)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// An inferred edge becomes ambiguous when its rival causes belong to other people.
+pub(super) fn mark_ambiguous(
+    parents: Vec<Option<Edge>>,
+    attribution: &[Attribution],
+) -> Vec<Option<Edge>> {
+    parents
+        .into_iter()
+        .map(|edge| {
+            edge.map(|mut edge| {
+                let chosen = attribution[edge.parent].human.as_ref();
+                let other_person = edge
+                    .rivals
+                    .iter()
+                    .filter_map(|&r| attribution[r].human.as_ref())
+                    .any(|h| Some(h) != chosen);
+                if other_person && !edge.kind.is_lineage() {
+                    edge.confidence = Confidence::Ambiguous;
+                }
+                edge
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,326 @@
+//! `RawEvent → Event`: time parsing, identity fields, credentials issued, roles handed over.
+//!
+//! Pure functions over one record: no I/O, no look at any other event. Decides only what a
+//! record *says*; what it *means* for a chain is `link`'s business.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::decode::raw::{
+    RawEvent, RawInvokeRequest, RawIssuedResponse, RawIssuingRequest, RawResource,
+};
+use crate::event::{Actor, Event, IdentityKind, InScopeOf, Issued, OnBehalfOf, Origin};
+
+/// Why a record is not turned into an [`Event`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rejection {
+    /// A CloudTrail Insights record (`insightDetails`): statistics, no caller.
+    Insight,
+    /// Not a CloudTrail API event at all (no `eventSource`/`eventName`, e.g. an S3 event notification).
+    NotCloudTrail,
+}
+
+impl Rejection {
+    /// A short reason for reports.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::Insight => "CloudTrail Insights record (no caller identity)",
+            Rejection::NotCloudTrail => "not a CloudTrail event (no eventSource/eventName)",
+        }
+    }
+}
+
+/// Turns one raw record into an [`Event`].
+pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, Rejection> {
+    if raw.insight_details.is_some() {
+        return Err(Rejection::Insight);
+    }
+    let (Some(source), Some(name)) = (raw.event_source.into_cow(), raw.event_name.into_cow())
+    else {
+        return Err(Rejection::NotCloudTrail);
+    };
+    // CloudTrail event sources are service endpoints; S3 event notifications (which also use
+    // a "Records" envelope) say "aws:s3".
+    if !source.ends_with(".amazonaws.com") && !source.ends_with(".amazonaws.com.cn") {
+        return Err(Rejection::NotCloudTrail);
+    }
+    let region = raw.aws_region.into_cow();
+    let account = raw.recipient_account_id.into_cow();
+    let actor = raw.user_identity.0.map(actor).unwrap_or_default();
+    let issued = raw
+        .response_elements
+        .and_then(|response| issued(response, raw.request_parameters));
+    let passed_roles = if issued.is_none() {
+        raw.request_parameters.map(passed_roles).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let targets = targets(
+        &source,
+        &name,
+        region.as_deref(),
+        account.as_deref(),
+        raw.request_parameters,
+        raw.resources,
+    );
+    Ok(Event {
+        id: raw.event_id.into_cow(),
+        time: raw.event_time.get().and_then(parse_time),
+        source,
+        name,
+        region,
+        account,
+        error_code: raw.error_code.into_cow(),
+        shared_event_id: raw.shared_event_id.into_cow(),
+        actor,
+        issued,
+        passed_roles,
+        targets,
+        origin,
+    })
+}
+
+fn actor(raw: crate::decode::raw::RawUserIdentity<'_>) -> Actor<'_> {
+    let context = raw.session_context.0.unwrap_or_default();
+    let issuer = context.session_issuer.0.unwrap_or_default();
+    let attributes = context.attributes.0.unwrap_or_default();
+    let on_behalf_of = raw.on_behalf_of.0.and_then(|obo| {
+        obo.user_id.into_cow().map(|user_id| OnBehalfOf {
+            user_id,
+            identity_store_arn: obo.identity_store_arn.into_cow(),
+        })
+    });
+    let in_scope_of = raw.in_scope_of.0.and_then(|scope| {
+        let issued_to = scope.credentials_issued_to.into_cow();
+        let source_arn = scope.source_arn.into_cow();
+        (issued_to.is_some() || source_arn.is_some()).then_some(InScopeOf {
+            issued_to,
+            source_arn,
+        })
+    });
+    Actor {
+        kind: Some(IdentityKind::parse(raw.kind.get())),
+        principal_id: raw.principal_id.into_cow(),
+        arn: raw.arn.into_cow(),
+        account_id: raw.account_id.into_cow(),
+        access_key: raw.access_key_id.into_cow(),
+        user_name: raw.user_name.into_cow(),
+        invoked_by: raw.invoked_by.into_cow(),
+        credential_id: raw.credential_id.into_cow(),
+        issuer_arn: issuer.arn.into_cow(),
+        issuer_principal_id: issuer.principal_id.into_cow(),
+        creation_date: attributes.creation_date.into_cow(),
+        source_identity: context.source_identity.into_cow(),
+        ec2_instance: context.ec2_role_delivery.get().is_some(),
+        on_behalf_of,
+        in_scope_of,
+    }
+}
+
+/// Credentials issued by the call, read from `responseElements.credentials` whatever the API:
+/// the STS `AssumeRole*` family, `GetSessionToken`, `GetFederationToken`, `AssumeRoot`, and
+/// console `GetSigninToken` (IAM user guide, `cloudtrail-integration`).
+fn issued<'a>(
+    response: &'a RawValue,
+    request: Option<&'a RawValue>,
+) -> Option<Issued<'a>> {
+    if !response.get().contains("accessKeyId") {
+        return None;
+    }
+    let response: RawIssuedResponse<'a> = serde_json::from_str(response.get()).ok()?;
+    let access_key = response.credentials.0?.access_key_id.into_cow()?;
+    let request: RawIssuingRequest<'a> = request
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default();
+    let source_identity = response
+        .source_identity
+        .into_cow()
+        .or_else(|| request.source_identity.into_cow());
+    Some(Issued {
+        access_key,
+        role_arn: request.role_arn.into_cow(),
+        source_identity,
+        identity_enhanced: request.provided_contexts.is_some(),
+    })
+}
+
+/// IAM role ARNs a request hands to a service (`roleArn`, `RoleArn`, `ExecutionRoleArn`,
+/// Glue's `Role`, …): any string value under a key that mentions "role" and looks like a role ARN.
+fn passed_roles(request: &RawValue) -> Vec<String> {
+    let text = request.get();
+    if !text.contains(":role/") {
+        return Vec::new();
+    }
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    let mut roles = Vec::new();
+    collect_roles(&value, false, 0, &mut roles);
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+fn collect_roles(value: &Value, under_role_key: bool, depth: usize, roles: &mut Vec<String>) {
+    // Requests are shallow; the cap only guards against hostile nesting.
+    if depth > 16 {
+        return;
+    }
+    match value {
+        Value::String(s) if under_role_key && is_role_arn(s) => roles.push(s.clone()),
+        Value::Array(items) => {
+            for item in items {
+                collect_roles(item, under_role_key, depth + 1, roles);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let role_key = key.to_ascii_lowercase().contains("role");
+                collect_roles(item, role_key, depth + 1, roles);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `arn:<partition>:iam::<account>:role/<path/name>`.
+pub(crate) fn is_role_arn(s: &str) -> bool {
+    let mut parts = s.splitn(6, ':');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("arn"), Some(_), Some("iam"), Some(""), Some(account), Some(resource))
+            if account.len() == 12 && resource.starts_with("role/")
+    )
+}
+
+/// What an invoking call acted on: Lambda's `functionName` (a name or an ARN), and
+/// `resources[].ARN` of calls that start work (`Invoke*`, `Start*`, `Run*`, `Execute*`).
+fn targets(
+    source: &str,
+    name: &str,
+    region: Option<&str>,
+    account: Option<&str>,
+    request: Option<&RawValue>,
+    resources: Option<&RawValue>,
+) -> Vec<String> {
+    let starts_work = ["Invoke", "Start", "Run", "Execute"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix));
+    if !starts_work {
+        return Vec::new();
+    }
+    let mut targets = Vec::new();
+    if source == "lambda.amazonaws.com" {
+        let invoke: RawInvokeRequest<'_> = request
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .unwrap_or_default();
+        if let Some(function) = invoke.function_name.get() {
+            if function.starts_with("arn:") {
+                targets.push(function.to_owned());
+            } else if let (Some(region), Some(account)) = (region, account) {
+                targets.push(format!("arn:aws:lambda:{region}:{account}:function:{function}"));
+            }
+        }
+    }
+    if let Some(resources) = resources {
+        let list: Vec<RawResource<'_>> = serde_json::from_str(resources.get()).unwrap_or_default();
+        targets.extend(list.iter().filter_map(|r| r.arn.get()).map(str::to_owned));
+    }
+    targets.sort();
+    targets.dedup();
+    targets
+}
+
+/// CloudTrail times: RFC 3339 (`2026-03-02T08:30:11Z`), and the ISO basic form
+/// (`20131102T010628Z`) some `creationDate` values use (CloudTrail user guide,
+/// `cloudtrail-event-reference-user-identity`).
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.with_timezone(&Utc));
+    }
+    let basic = text.strip_suffix('Z')?;
+    DateTime::parse_from_str(&format!("{basic}+0000"), "%Y%m%dT%H%M%S%z")
+        .ok()
+        .map(|time| time.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalize(json: &str) -> Result<Event<'_>, Rejection> {
+        let raw: RawEvent<'_> = serde_json::from_str(json).expect("fixture is JSON");
+        event(raw, Origin { file: 0, record: 0 })
+    }
+
+    #[test]
+    fn reads_issued_key_not_callers_key() {
+        let e = normalize(
+            r#"{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventTime":"2026-03-02T09:00:02Z",
+            "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ci","accessKeyId":"AKIAQEXAMPLECIDEPLY1"},
+            "requestParameters":{"roleArn":"arn:aws:iam::444455556666:role/Deploy","roleSessionName":"d"},
+            "responseElements":{"credentials":{"accessKeyId":"ASIAQEXAMPLEDEPLOY01","expiration":"Mar 2, 2026, 10:00:02 AM"}}}"#,
+        )
+        .expect("an event");
+        let issued = e.issued.expect("credentials issued");
+        assert_eq!(issued.access_key, "ASIAQEXAMPLEDEPLOY01");
+        assert_eq!(issued.role_arn.as_deref(), Some("arn:aws:iam::444455556666:role/Deploy"));
+        assert_eq!(e.actor.access_key.as_deref(), Some("AKIAQEXAMPLECIDEPLY1"));
+        assert!(e.passed_roles.is_empty(), "an STS call issues, it does not pass a role");
+    }
+
+    #[test]
+    fn oddly_typed_fields_are_read_leniently() {
+        let e = normalize(
+            r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":12345,
+            "readOnly":"true","userIdentity":{"type":"AssumedRole","accessKeyId":null,
+            "sessionContext":"broken","onBehalfOf":{"userId":""}}}"#,
+        )
+        .expect("an event");
+        assert_eq!(e.id.as_deref(), Some("12345"));
+        assert!(e.actor.access_key.is_none());
+        assert!(e.actor.issuer_arn.is_none());
+        assert!(e.actor.on_behalf_of.is_none(), "an empty user id is no user");
+    }
+
+    #[test]
+    fn s3_event_notifications_are_not_cloudtrail() {
+        let rejected = normalize(
+            r#"{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{}}"#,
+        );
+        assert_eq!(rejected.err(), Some(Rejection::NotCloudTrail));
+    }
+
+    #[test]
+    fn finds_roles_handed_to_services() {
+        let e = normalize(
+            r#"{"eventSource":"glue.amazonaws.com","eventName":"CreateJob",
+            "requestParameters":{"name":"etl","Role":"arn:aws:iam::111122223333:role/service-role/GlueETL",
+            "description":"uses arn:aws:iam::111122223333:role/NotThis"}}"#,
+        )
+        .expect("an event");
+        assert_eq!(e.passed_roles, vec!["arn:aws:iam::111122223333:role/service-role/GlueETL"]);
+    }
+
+    #[test]
+    fn lambda_function_names_become_arns() {
+        let e = normalize(
+            r#"{"eventSource":"lambda.amazonaws.com","eventName":"Invoke","awsRegion":"us-east-1",
+            "recipientAccountId":"111122223333","requestParameters":{"functionName":"invoice-export"}}"#,
+        )
+        .expect("an event");
+        assert_eq!(
+            e.targets,
+            vec!["arn:aws:lambda:us-east-1:111122223333:function:invoice-export"]
+        );
+    }
+
+    #[test]
+    fn parses_both_creation_date_forms() {
+        let extended = parse_time("2013-11-02T01:06:28Z").expect("extended");
+        let basic = parse_time("20131102T010628Z").expect("basic");
+        assert_eq!(extended, basic);
+        assert!(parse_time("Mar 2, 2026, 10:00:02 AM").is_none());
+    }
+}

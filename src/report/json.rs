@@ -1,0 +1,89 @@
+//! `--format json`: the `tip-audit/scan/v1` document (spec §6, docs/json-schema.md).
+//!
+//! Field names and meanings are stable; adding fields is allowed, renaming is a new schema.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{FileNote, Report, Summary};
+use crate::findings::{Finding, SharedRole};
+
+/// The schema name written in every document.
+pub const SCHEMA: &str = "tip-audit/scan/v1";
+
+#[derive(Serialize)]
+struct Document<'r> {
+    schema: &'static str,
+    summary: &'r Summary,
+    findings: Vec<FindingOut<'r>>,
+    shared_roles: Vec<SharedRoleOut<'r>>,
+    skipped: &'r [FileNote],
+}
+
+#[derive(Serialize)]
+struct FindingOut<'r> {
+    kind: &'static str,
+    severity: &'static str,
+    human: Option<&'r str>,
+    evidence: Option<&'static str>,
+    chain_id: Option<&'r str>,
+    break_event_id: Option<&'r str>,
+    break_time: Option<String>,
+    service: &'r str,
+    role_arn: Option<&'r str>,
+    link: Option<&'static str>,
+    events_after_break: u64,
+    accounts: &'r [String],
+}
+
+impl<'r> From<&'r Finding> for FindingOut<'r> {
+    fn from(f: &'r Finding) -> Self {
+        FindingOut {
+            kind: f.kind.as_str(),
+            severity: f.severity.as_str(),
+            human: f.human.as_deref(),
+            evidence: f.evidence.map(|e| e.as_str()),
+            chain_id: f.chain_id.as_deref(),
+            break_event_id: f.break_event_id.as_deref(),
+            break_time: f.break_time.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            service: &f.service,
+            role_arn: f.role_arn.as_deref(),
+            link: f.link.map(|l| l.as_str()),
+            events_after_break: f.events_after_break,
+            accounts: &f.accounts,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SharedRoleOut<'r> {
+    role_arn: &'r str,
+    humans: u64,
+    chains: u64,
+    events: u64,
+    services: &'r [String],
+}
+
+/// Writes the document, pretty-printed, with a trailing newline.
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let document = Document {
+        schema: SCHEMA,
+        summary: &report.summary,
+        findings: report.findings.iter().map(FindingOut::from).collect(),
+        shared_roles: report
+            .shared_roles
+            .iter()
+            .map(|r: &SharedRole| SharedRoleOut {
+                role_arn: &r.role_arn,
+                humans: r.humans,
+                chains: r.chains,
+                events: r.events,
+                services: &r.services,
+            })
+            .collect(),
+        skipped: &report.files,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
+}
