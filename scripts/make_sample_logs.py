@@ -5,8 +5,10 @@ Output (default: <repo>/sample-logs/):
 
     AWSLogs/<account>/CloudTrail/<region>/2026/03/02/<account>_CloudTrail_<region>_20260302T<HHmm>Z_<16 chars>.json.gz
     AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/02/..._20260302T100000Z.json.gz
-    EXPECTED.json   what a correct `tip-audit scan` must find (read by tests)
     README.md       the stories, the files they live in, the expected findings
+
+and tests/fixtures/sample-logs-expected.json: what a correct `tip-audit scan` must find (read by
+the integration tests; kept outside sample-logs/ so the folder holds only logs and its README).
 
 Two accounts (111122223333 management/apps, 444455556666 data), two Regions (us-east-1,
 eu-west-1), one day (2026-03-02, 08:00-14:00 UTC), eleven stories (see STORIES below).
@@ -16,7 +18,7 @@ Determinism: no clock, no OS randomness. Every id is derived from a story tag (u
 shuffles use random.Random(<seed derived from the file name>), gzip uses mtime=0. Running the
 script twice writes byte-identical files. Standard library only.
 
-Usage: python3 scripts/make_sample_logs.py [--out DIR] [--quiet]
+Usage: python3 scripts/make_sample_logs.py [--out DIR] [--expected FILE] [--quiet]
 """
 
 from __future__ import annotations
@@ -1061,6 +1063,8 @@ def write_gz(path: Path, raw: bytes) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "sample-logs")
+    ap.add_argument("--expected", type=Path,
+                    default=Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sample-logs-expected.json")
     ap.add_argument("--quiet", action="store_true", help="do not print the summary")
     args = ap.parse_args()
     out: Path = args.out
@@ -1220,7 +1224,8 @@ def main() -> int:
         "stories": [{"id": s, "title": t, "events": story_events[s], "files": story_files[s]}
                     for s, t in STORIES.items()],
     }
-    (out / "EXPECTED.json").write_bytes(json.dumps(expected, indent=2, ensure_ascii=False).encode() + b"\n")
+    args.expected.parent.mkdir(parents=True, exist_ok=True)
+    args.expected.write_bytes(json.dumps(expected, indent=2, ensure_ascii=False).encode() + b"\n")
     (out / "README.md").write_text(render_readme(expected, written, digest_key, covered), encoding="utf-8")
 
     problems = validate(out, expected)
@@ -1260,9 +1265,9 @@ def render_readme(expected: dict, written: dict, digest_key: str, covered: list)
              f"2026-03-02 08:00-14:00 UTC.")
     L.append(f"- {c['log_files']} log files + 1 digest; {c['records']} records = {c['events']} distinct events "
              f"+ {c['duplicates']} duplicates.")
-    L.append("- `EXPECTED.json` is the machine-readable answer key (findings, per-session expected status, "
-             "keys, which files hold which story). Point the scanner at `sample-logs/AWSLogs` "
-             "(this README and `EXPECTED.json` are not logs).\n")
+    L.append("- `tests/fixtures/sample-logs-expected.json` is the machine-readable answer key (findings, "
+             "per-session expected status, keys, which files hold which story); the integration tests read it. "
+             "This README is listed by `tip-audit scan sample-logs/` as skipped (not JSON); that is expected.\n")
     L.append("## Stories\n")
     L.append("| # | story | events | files (account Region delivery) | the scan should find |")
     L.append("|---|---|---|---|---|")

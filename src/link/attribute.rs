@@ -152,10 +152,18 @@ fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, Strin
         if !identity_center_session {
             continue;
         }
-        for (human, evidence, _) in &session.humans {
-            if let (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) = (human, evidence) {
-                seen.entry(name.clone()).or_default().insert(id.clone());
-            }
+        // The permission-set session's name is the user name, even on events whose
+        // `onBehalfOf` made the name the lesser evidence.
+        let session_name = is_identity_center_role(session.issuer_arn.as_deref())
+            .then(|| session.arn.as_deref().and_then(|arn| arn.rsplit_once('/')))
+            .flatten()
+            .map(|(_, name)| name);
+        let named = session.humans.iter().filter_map(|(human, evidence, _)| match (human, evidence) {
+            (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) => Some(name.as_str()),
+            _ => None,
+        });
+        for name in named.chain(session_name) {
+            seen.entry(name.to_owned()).or_default().insert(id.clone());
         }
     }
     let mut aliases = BTreeMap::new();
