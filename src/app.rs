@@ -95,15 +95,25 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
             }
         }
     }
-    summary.files_skipped = files.iter().filter(|f| f.status != FileStatus::Incomplete).count() as u64;
-    summary.files_failed = files.iter().filter(|f| f.status != FileStatus::Skipped).count() as u64;
+    summary.files_skipped = files
+        .iter()
+        .filter(|f| f.status != FileStatus::Incomplete)
+        .count() as u64;
+    summary.files_failed = files
+        .iter()
+        .filter(|f| f.status != FileStatus::Skipped)
+        .count() as u64;
     summary.duplicates = estate.duplicates;
     summary.events = estate.events();
 
     let graph = Graph::build(estate, &config.link);
     let findings = findings::detect(&graph);
     let shared_roles = findings::shared_roles(&graph);
-    let humans: BTreeSet<_> = graph.attribution.iter().filter_map(|a| a.human.as_ref()).collect();
+    let humans: BTreeSet<_> = graph
+        .attribution
+        .iter()
+        .filter_map(|a| a.human.as_ref())
+        .collect();
     summary.humans = humans.len() as u64;
     summary.sessions = graph.estate.sessions.len() as u64;
     summary.chains = graph.chains.len() as u64;
@@ -116,7 +126,12 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     })
 }
 
-fn read_file(index: u32, source: &Source, config: &ScanConfig, triggers: &Triggers) -> (Verdict, FileOutcome) {
+fn read_file(
+    index: u32,
+    source: &Source,
+    config: &ScanConfig,
+    triggers: &Triggers,
+) -> (Verdict, FileOutcome) {
     let mut outcome = FileOutcome::default();
     if let SourceKind::Unreadable(reason) = &source.kind {
         return (Verdict::Failed(reason.clone()), outcome);
@@ -130,7 +145,8 @@ fn read_file(index: u32, source: &Source, config: &ScanConfig, triggers: &Trigge
 fn emit(report: &Report, config: &ScanConfig) -> anyhow::Result<()> {
     let result = match &config.output {
         Some(path) => {
-            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(file);
             report::write(report, config.format, config.style, &mut out).and_then(|()| out.flush())
         }
@@ -153,5 +169,9 @@ fn outcome(report: &Report, config: &ScanConfig) -> Outcome {
     let failing = config
         .fail_on
         .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level));
-    if failing { Outcome::Findings } else { Outcome::Clean }
+    if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
 }

@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// chain ends up under a shared service role and the audit trail stops naming them.
 #[derive(Debug, Parser)]
 #[command(name = "tip-audit", version, about, long_about = None)]
-#[command(after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; \
-2 usage error, or some input could not be read (the audit is incomplete).")]
+#[command(
+    after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; \
+2 usage error, or some input could not be read (the audit is incomplete)."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

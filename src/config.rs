@@ -39,11 +39,23 @@ pub struct ScanConfig {
 impl ScanConfig {
     /// Resolves the arguments; an error here is a usage error (exit status 2).
     pub fn from_args(args: ScanArgs) -> anyhow::Result<ScanConfig> {
-        let window = humantime::parse_duration(&args.link_window)
-            .with_context(|| format!("--link-window {:?} is not a duration (try 15m)", args.link_window))?;
+        let window = humantime::parse_duration(&args.link_window).with_context(|| {
+            format!(
+                "--link-window {:?} is not a duration (try 15m)",
+                args.link_window
+            )
+        })?;
         let window = chrono::Duration::from_std(window).context("--link-window is too long")?;
-        let since = args.since.as_deref().map(|t| parse_bound(t, false)).transpose()?;
-        let until = args.until.as_deref().map(|t| parse_bound(t, true)).transpose()?;
+        let since = args
+            .since
+            .as_deref()
+            .map(|t| parse_bound(t, false))
+            .transpose()?;
+        let until = args
+            .until
+            .as_deref()
+            .map(|t| parse_bound(t, true))
+            .transpose()?;
         if let (Some(since), Some(until)) = (since, until)
             && since > until
         {
@@ -56,7 +68,9 @@ impl ScanConfig {
         let color = match args.color {
             ColorArg::Always => true,
             ColorArg::Never => false,
-            ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorArg::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         };
         Ok(ScanConfig {
             paths: args.paths,

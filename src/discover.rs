@@ -33,7 +33,9 @@ impl SourceKind {
         match self {
             SourceKind::Digest => Some("CloudTrail digest file (integrity data, no events)"),
             SourceKind::Insight => Some("CloudTrail Insights file (no caller identity)"),
-            SourceKind::Aggregated => Some("CloudTrail aggregated-events file (no per-call identity)"),
+            SourceKind::Aggregated => {
+                Some("CloudTrail aggregated-events file (no per-call identity)")
+            }
             _ => None,
         }
     }
@@ -263,10 +265,31 @@ mod tests {
             delivered: Utc.with_ymd_and_hms(2026, 3, 2, 9, 5, 59).single(),
         };
         let at = |h| Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).single();
-        assert!(Filter { since: at(10), ..Filter::default() }.rules_out(&key));
-        assert!(!Filter { since: at(9), ..Filter::default() }.rules_out(&key));
-        assert!(!Filter { until: at(8), ..Filter::default() }.rules_out(&key));
-        let other_account = Filter { accounts: vec!["444455556666".into()], ..Filter::default() };
+        assert!(
+            Filter {
+                since: at(10),
+                ..Filter::default()
+            }
+            .rules_out(&key)
+        );
+        assert!(
+            !Filter {
+                since: at(9),
+                ..Filter::default()
+            }
+            .rules_out(&key)
+        );
+        assert!(
+            !Filter {
+                until: at(8),
+                ..Filter::default()
+            }
+            .rules_out(&key)
+        );
+        let other_account = Filter {
+            accounts: vec!["444455556666".into()],
+            ..Filter::default()
+        };
         assert!(other_account.rules_out(&key));
     }
 }

@@ -53,7 +53,6 @@ impl EventRef {
     pub fn order(&self) -> (Option<DateTime<Utc>>, Option<&str>) {
         (self.time, self.id.as_deref())
     }
-
 }
 
 /// One set of credentials and everything its events said.
@@ -101,7 +100,10 @@ impl Session {
             issuer_arn: actor.issuer_arn.as_deref().map(str::to_owned),
             issuer_principal_id: actor.issuer_principal_id.as_deref().map(str::to_owned),
             access_key: actor.access_key.as_deref().map(str::to_owned),
-            created: actor.creation_date.as_deref().and_then(normalize::parse_time),
+            created: actor
+                .creation_date
+                .as_deref()
+                .and_then(normalize::parse_time),
             issued_to: actor
                 .in_scope_of
                 .as_ref()
@@ -310,7 +312,10 @@ impl FileOutcome {
         self.stats.records > 0
             && self.stats.events == 0
             && self.stats.filtered == 0
-            && self.stats.errors.contains_key(Rejection::NotCloudTrail.reason())
+            && self
+                .stats
+                .errors
+                .contains_key(Rejection::NotCloudTrail.reason())
     }
 
     fn add(&mut self, event: &Event<'_>, triggers: &Triggers) {

@@ -89,7 +89,13 @@ pub fn acting(event: &Event<'_>) -> Acting {
     let kind = actor.kind.clone().unwrap_or(IdentityKind::Missing);
     match kind {
         IdentityKind::AwsService => {
-            return Acting::Service(actor.invoked_by.as_deref().unwrap_or("AWS Internal").to_owned());
+            return Acting::Service(
+                actor
+                    .invoked_by
+                    .as_deref()
+                    .unwrap_or("AWS Internal")
+                    .to_owned(),
+            );
         }
         IdentityKind::Missing if actor.access_key.is_none() && actor.arn.is_none() => {
             return match actor.invoked_by.as_deref() {
@@ -100,7 +106,11 @@ pub fn acting(event: &Event<'_>) -> Acting {
         IdentityKind::AwsAccount => return Acting::OtherAccount,
         _ => {}
     }
-    let issuer = actor.issuer_arn.as_deref().or(actor.arn.as_deref()).unwrap_or("");
+    let issuer = actor
+        .issuer_arn
+        .as_deref()
+        .or(actor.arn.as_deref())
+        .unwrap_or("");
     let created = actor.creation_date.as_deref().unwrap_or("");
     if let Some(key) = actor.access_key.as_deref() {
         return Acting::Session(format!("{key}|{issuer}|{created}"));
@@ -145,7 +155,10 @@ pub fn acting(event: &Event<'_>) -> Acting {
 /// The person an event names by itself, if any, with the evidence (spec §2, first four kinds).
 pub fn visible_human(actor: &Actor<'_>) -> Option<(HumanId, Evidence)> {
     if let Some(obo) = &actor.on_behalf_of {
-        return Some((HumanId::IdentityCenter(obo.user_id.to_string()), Evidence::OnBehalfOf));
+        return Some((
+            HumanId::IdentityCenter(obo.user_id.to_string()),
+            Evidence::OnBehalfOf,
+        ));
     }
     if let Some(source) = actor.source_identity.as_deref()
         && lake_formation_role(source).is_none()
@@ -154,7 +167,14 @@ pub fn visible_human(actor: &Actor<'_>) -> Option<(HumanId, Evidence)> {
     }
     let person = person_principal(actor)?;
     let forwarded = actor.invoked_by.is_some();
-    Some((person, if forwarded { Evidence::Forwarded } else { Evidence::Principal }))
+    Some((
+        person,
+        if forwarded {
+            Evidence::Forwarded
+        } else {
+            Evidence::Principal
+        },
+    ))
 }
 
 /// A principal that is itself a person: IAM user, root, Identity Center user (also the pre-2025
@@ -163,7 +183,12 @@ pub fn visible_human(actor: &Actor<'_>) -> Option<(HumanId, Evidence)> {
 /// `sso-info-in-cloudtrail`).
 fn person_principal(actor: &Actor<'_>) -> Option<HumanId> {
     let kind = actor.kind.as_ref()?;
-    let name = || actor.user_name.as_deref().map(|n| HumanId::Name(n.to_owned()));
+    let name = || {
+        actor
+            .user_name
+            .as_deref()
+            .map(|n| HumanId::Name(n.to_owned()))
+    };
     let arn = || {
         actor
             .arn
@@ -206,8 +231,10 @@ pub fn role_name(arn: &str) -> &str {
 pub fn lake_formation_role(source_identity: &str) -> Option<&str> {
     let rest = source_identity.strip_prefix("V2.")?;
     let (account, role_id) = rest.split_once('.')?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && role_id.starts_with("AROA"))
-        .then_some(role_id)
+    (account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && role_id.starts_with("AROA"))
+    .then_some(role_id)
 }
 
 /// Sessions that belong to an AWS service by their nature: credentials issued to a resource
@@ -244,7 +271,10 @@ mod tests {
         );
         assert_eq!(
             visible_human(&actor),
-            Some((HumanId::Name("alice@example.com".into()), Evidence::Principal))
+            Some((
+                HumanId::Name("alice@example.com".into()),
+                Evidence::Principal
+            ))
         );
     }
 
@@ -269,7 +299,10 @@ mod tests {
         actor.source_identity = Some(Cow::Borrowed("grace@example.com"));
         assert_eq!(
             visible_human(&actor),
-            Some((HumanId::Name("grace@example.com".into()), Evidence::SourceIdentity))
+            Some((
+                HumanId::Name("grace@example.com".into()),
+                Evidence::SourceIdentity
+            ))
         );
     }
 

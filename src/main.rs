@@ -13,7 +13,11 @@ fn main() -> ExitCode {
             let usage = error.use_stderr();
             // clap prints help and version to stdout, usage errors to stderr.
             let _ = error.print();
-            return if usage { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if usage {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match app::run(cli) {

@@ -121,10 +121,7 @@ fn actor(raw: crate::decode::raw::RawUserIdentity<'_>) -> Actor<'_> {
 /// Credentials issued by the call, read from `responseElements.credentials` whatever the API:
 /// the STS `AssumeRole*` family, `GetSessionToken`, `GetFederationToken`, `AssumeRoot`, and
 /// console `GetSigninToken` (IAM user guide, `cloudtrail-integration`).
-fn issued<'a>(
-    response: &'a RawValue,
-    request: Option<&'a RawValue>,
-) -> Option<Issued<'a>> {
+fn issued<'a>(response: &'a RawValue, request: Option<&'a RawValue>) -> Option<Issued<'a>> {
     if !response.get().contains("accessKeyId") {
         return None;
     }
@@ -219,7 +216,9 @@ fn targets(
             if function.starts_with("arn:") {
                 targets.push(function.to_owned());
             } else if let (Some(region), Some(account)) = (region, account) {
-                targets.push(format!("arn:aws:lambda:{region}:{account}:function:{function}"));
+                targets.push(format!(
+                    "arn:aws:lambda:{region}:{account}:function:{function}"
+                ));
             }
         }
     }
@@ -265,9 +264,15 @@ mod tests {
         .expect("an event");
         let issued = e.issued.expect("credentials issued");
         assert_eq!(issued.access_key, "ASIAQEXAMPLEDEPLOY01");
-        assert_eq!(issued.role_arn.as_deref(), Some("arn:aws:iam::444455556666:role/Deploy"));
+        assert_eq!(
+            issued.role_arn.as_deref(),
+            Some("arn:aws:iam::444455556666:role/Deploy")
+        );
         assert_eq!(e.actor.access_key.as_deref(), Some("AKIAQEXAMPLECIDEPLY1"));
-        assert!(e.passed_roles.is_empty(), "an STS call issues, it does not pass a role");
+        assert!(
+            e.passed_roles.is_empty(),
+            "an STS call issues, it does not pass a role"
+        );
     }
 
     #[test]
@@ -281,7 +286,10 @@ mod tests {
         assert_eq!(e.id.as_deref(), Some("12345"));
         assert!(e.actor.access_key.is_none());
         assert!(e.actor.issuer_arn.is_none());
-        assert!(e.actor.on_behalf_of.is_none(), "an empty user id is no user");
+        assert!(
+            e.actor.on_behalf_of.is_none(),
+            "an empty user id is no user"
+        );
     }
 
     #[test]
@@ -300,7 +308,10 @@ mod tests {
             "description":"uses arn:aws:iam::111122223333:role/NotThis"}}"#,
         )
         .expect("an event");
-        assert_eq!(e.passed_roles, vec!["arn:aws:iam::111122223333:role/service-role/GlueETL"]);
+        assert_eq!(
+            e.passed_roles,
+            vec!["arn:aws:iam::111122223333:role/service-role/GlueETL"]
+        );
     }
 
     #[test]

@@ -38,7 +38,9 @@ impl Triggers {
         // The table is part of the binary and a unit test parses it, so this cannot fail at run time.
         #[allow(clippy::expect_used)]
         let table: Table = toml::from_str(BUILTIN).expect("src/triggers.toml is valid");
-        Triggers { rules: table.trigger }
+        Triggers {
+            rules: table.trigger,
+        }
     }
 
     /// Adds rules (from a config file).
@@ -67,7 +69,10 @@ mod tests {
         let triggers = Triggers::builtin();
         assert_eq!(
             triggers.principals("redshift-data.amazonaws.com", "ExecuteStatement"),
-            Some(vec!["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"])
+            Some(vec![
+                "redshift.amazonaws.com",
+                "redshift-serverless.amazonaws.com"
+            ])
         );
         assert_eq!(triggers.principals("glue.amazonaws.com", "GetTable"), None);
     }
@@ -80,6 +85,10 @@ mod tests {
             event_names: vec!["StartThing".into()],
             principals: vec!["example.amazonaws.com".into()],
         }]);
-        assert!(triggers.principals("example.amazonaws.com", "StartThing").is_some());
+        assert!(
+            triggers
+                .principals("example.amazonaws.com", "StartThing")
+                .is_some()
+        );
     }
 }

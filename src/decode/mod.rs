@@ -119,7 +119,10 @@ where
             Some(gzip::InflateError::TooLarge { limit }) => Verdict::Failed(format!(
                 "gzip inflates past the {limit} byte limit (a gzip bomb, or raise --max-file-bytes)"
             )),
-            Some(gzip::InflateError::Damaged { inflated: n, message }) => {
+            Some(gzip::InflateError::Damaged {
+                inflated: n,
+                message,
+            }) => {
                 let damage = format!("gzip stream damaged after {n} decompressed bytes: {message}");
                 match plain(&inflated, sink) {
                     Verdict::Read { shape, .. } => Verdict::Read {
@@ -278,14 +281,21 @@ impl Found {
         } else if let Some(items) = probe.lookup_events {
             for item in items {
                 self.events += 1;
-                sink(lookup_event(item).as_deref().map_err(Clone::clone).and_then(
-                    |text| serde_json::from_str(text).map_err(|e| e.to_string()),
-                ));
+                sink(
+                    lookup_event(item)
+                        .as_deref()
+                        .map_err(Clone::clone)
+                        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string())),
+                );
             }
         } else if let Some(detail) = probe.detail {
             // EventBridge: `{"detail-type":"AWS API Call via CloudTrail","detail":{event}}`
             // (EventBridge user guide, `eb-service-event-cloudtrail`).
-            if probe.detail_type.get().is_some_and(|t| t.ends_with("via CloudTrail")) {
+            if probe
+                .detail_type
+                .get()
+                .is_some_and(|t| t.ends_with("via CloudTrail"))
+            {
                 self.events += 1;
                 sink(serde_json::from_str(detail.get()).map_err(|e| e.to_string()));
             } else {
@@ -408,21 +418,39 @@ mod tests {
     #[test]
     fn trail_file() {
         let (verdict, seen) = decode(&format!(r#"{{"Records":[{EVENT},{EVENT}]}}"#));
-        assert_eq!(verdict, Verdict::Read { shape: Shape::TrailFile, damage: None });
+        assert_eq!(
+            verdict,
+            Verdict::Read {
+                shape: Shape::TrailFile,
+                damage: None
+            }
+        );
         assert_eq!(seen.len(), 2);
     }
 
     #[test]
     fn truncated_trail_file_keeps_earlier_records() {
         let (verdict, seen) = decode(&format!(r#"{{"Records":[{EVENT},{EVENT},{{"eventSo"#));
-        assert!(matches!(verdict, Verdict::Read { damage: Some(_), .. }));
+        assert!(matches!(
+            verdict,
+            Verdict::Read {
+                damage: Some(_),
+                ..
+            }
+        ));
         assert_eq!(seen.len(), 2);
     }
 
     #[test]
     fn json_lines_skip_a_bad_line() {
         let (verdict, seen) = decode(&format!("{EVENT}\n{{oops\n{EVENT}\n"));
-        assert_eq!(verdict, Verdict::Read { shape: Shape::JsonLines, damage: None });
+        assert_eq!(
+            verdict,
+            Verdict::Read {
+                shape: Shape::JsonLines,
+                damage: None
+            }
+        );
         assert_eq!(seen.len(), 3);
         assert!(seen[1].as_ref().is_err_and(|e| e.starts_with("line 2:")));
     }
@@ -443,7 +471,8 @@ mod tests {
 
     #[test]
     fn digest_and_foreign_json_are_skipped() {
-        let (verdict, _) = decode(r#"{"awsAccountId":"111122223333","digestS3Object":"AWSLogs/x","logFiles":[]}"#);
+        let (verdict, _) =
+            decode(r#"{"awsAccountId":"111122223333","digestS3Object":"AWSLogs/x","logFiles":[]}"#);
         assert!(matches!(verdict, Verdict::Skipped(reason) if reason.contains("digest")));
         let (verdict, _) = decode("bucket,key,size\nb,k,1\n");
         assert!(matches!(verdict, Verdict::Skipped(reason) if reason.starts_with("not JSON")));

@@ -167,9 +167,17 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
         };
         let chain_id = a
             .chain_root
-            .map(|root| graph.chains.iter().find(|c| c.root == root).map(|c| c.id.clone()))
+            .map(|root| {
+                graph
+                    .chains
+                    .iter()
+                    .find(|c| c.root == root)
+                    .map(|c| c.id.clone())
+            })
             .unwrap_or_default();
-        let root_evidence = a.chain_root.and_then(|root| graph.attribution[root].evidence);
+        let root_evidence = a
+            .chain_root
+            .and_then(|root| graph.attribution[root].evidence);
         findings.push(Finding {
             kind,
             severity: kind.severity(),
@@ -188,7 +196,11 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
     }
     for chain in &graph.chains {
         let root = &sessions[chain.root];
-        if !root.access_key.as_deref().is_some_and(|k| k.starts_with("AKIA")) {
+        if !root
+            .access_key
+            .as_deref()
+            .is_some_and(|k| k.starts_with("AKIA"))
+        {
             continue;
         }
         let (events, accounts) = whole_chain(graph, &chain.sessions);
@@ -209,13 +221,20 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
         });
     }
     findings.sort_by(|a, b| {
-        (b.severity, a.kind, a.break_time, &a.break_event_id, &sessions[a.session].key).cmp(&(
-            a.severity,
-            b.kind,
-            b.break_time,
-            &b.break_event_id,
-            &sessions[b.session].key,
-        ))
+        (
+            b.severity,
+            a.kind,
+            a.break_time,
+            &a.break_event_id,
+            &sessions[a.session].key,
+        )
+            .cmp(&(
+                a.severity,
+                b.kind,
+                b.break_time,
+                &b.break_event_id,
+                &sessions[b.session].key,
+            ))
     });
     findings
 }
@@ -227,7 +246,12 @@ fn is_role_session(session: &Session) -> bool {
 }
 
 /// Events and accounts of `s` and every session below it that keeps the same status.
-fn run_below(graph: &Graph, children: &[Vec<usize>], s: usize, status: Status) -> (u64, Vec<String>) {
+fn run_below(
+    graph: &Graph,
+    children: &[Vec<usize>],
+    s: usize,
+    status: Status,
+) -> (u64, Vec<String>) {
     let mut events = 0;
     let mut accounts = BTreeSet::new();
     let mut stack = vec![s];
@@ -268,9 +292,11 @@ pub fn shared_roles(graph: &Graph) -> Vec<SharedRole> {
     let mut roles: BTreeMap<&str, Tally> = BTreeMap::new();
     for (s, a) in graph.attribution.iter().enumerate() {
         let session = &graph.estate.sessions[s];
-        let (Some(role), Some(human), Some(root)) =
-            (session.issuer_arn.as_deref(), a.human.as_ref(), a.chain_root)
-        else {
+        let (Some(role), Some(human), Some(root)) = (
+            session.issuer_arn.as_deref(),
+            a.human.as_ref(),
+            a.chain_root,
+        ) else {
             continue;
         };
         if !role.contains(":role/") {
@@ -302,9 +328,8 @@ pub fn shared_roles(graph: &Graph) -> Vec<SharedRole> {
             services: t.services.into_iter().collect(),
         })
         .collect();
-    shared.sort_by(|a, b| {
-        (b.humans, b.events, &a.role_arn).cmp(&(a.humans, a.events, &b.role_arn))
-    });
+    shared
+        .sort_by(|a, b| (b.humans, b.events, &a.role_arn).cmp(&(a.humans, a.events, &b.role_arn)));
     shared
 }
 

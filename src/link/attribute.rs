@@ -147,7 +147,8 @@ fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, Strin
         let identity_center_session = is_identity_center_role(session.issuer_arn.as_deref())
             || matches!(
                 session.kind,
-                crate::event::IdentityKind::IdentityCenterUser | crate::event::IdentityKind::Unknown
+                crate::event::IdentityKind::IdentityCenterUser
+                    | crate::event::IdentityKind::Unknown
             );
         if !identity_center_session {
             continue;
@@ -158,10 +159,16 @@ fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, Strin
             .then(|| session.arn.as_deref().and_then(|arn| arn.rsplit_once('/')))
             .flatten()
             .map(|(_, name)| name);
-        let named = session.humans.iter().filter_map(|(human, evidence, _)| match (human, evidence) {
-            (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) => Some(name.as_str()),
-            _ => None,
-        });
+        let named =
+            session
+                .humans
+                .iter()
+                .filter_map(|(human, evidence, _)| match (human, evidence) {
+                    (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) => {
+                        Some(name.as_str())
+                    }
+                    _ => None,
+                });
         for name in named.chain(session_name) {
             seen.entry(name.to_owned()).or_default().insert(id.clone());
         }
@@ -191,7 +198,11 @@ fn service_issued(estate: &Estate) -> BTreeSet<usize> {
         .sessions
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.access_key.as_deref().is_some_and(|k| service_keys.contains(k)))
+        .filter(|(_, s)| {
+            s.access_key
+                .as_deref()
+                .is_some_and(|k| service_keys.contains(k))
+        })
         .map(|(i, _)| i)
         .collect()
 }

@@ -80,7 +80,11 @@ impl<'e> Index<'e> {
         }
         for (s, session) in estate.sessions.iter().enumerate() {
             if let Some(role_id) = session.issuer_principal_id.as_deref() {
-                index.sessions_by_role_id.entry(role_id).or_default().push(s);
+                index
+                    .sessions_by_role_id
+                    .entry(role_id)
+                    .or_default()
+                    .push(s);
             }
         }
         index
@@ -150,8 +154,18 @@ fn parent(
     let not_self = |call: &&Call| estate.session(&call.session) != Some(s);
 
     if let Some(target) = session.issued_to.as_deref() {
-        let candidates = in_window(index.calls_by_target.get(&resource_base(target)), window, not_self);
-        if let Some(edge) = pick(estate, &candidates, EdgeKind::Scoped, Confidence::Exact, &service) {
+        let candidates = in_window(
+            index.calls_by_target.get(&resource_base(target)),
+            window,
+            not_self,
+        );
+        if let Some(edge) = pick(
+            estate,
+            &candidates,
+            EdgeKind::Scoped,
+            Confidence::Exact,
+            &service,
+        ) {
             return Some(edge);
         }
     }
@@ -171,14 +185,28 @@ fn parent(
         } else {
             Confidence::Inferred
         };
-        if let Some(edge) = pick(estate, &candidates, EdgeKind::PassedRole, confidence, &service) {
+        if let Some(edge) = pick(
+            estate,
+            &candidates,
+            EdgeKind::PassedRole,
+            confidence,
+            &service,
+        ) {
             return Some(edge);
         }
     }
-    if let (Some(Caller::Service(principal)), Some(account)) = (issuance.map(|i| &i.caller), account) {
+    if let (Some(Caller::Service(principal)), Some(account)) =
+        (issuance.map(|i| &i.caller), account)
+    {
         let calls = index.calls_by_principal.get(&(principal.as_str(), account));
         let candidates = in_window(calls, window, not_self);
-        if let Some(edge) = pick(estate, &candidates, EdgeKind::ServiceTrigger, Confidence::Inferred, &service) {
+        if let Some(edge) = pick(
+            estate,
+            &candidates,
+            EdgeKind::ServiceTrigger,
+            Confidence::Inferred,
+            &service,
+        ) {
             return Some(edge);
         }
     }
@@ -222,7 +250,9 @@ fn account_of(arn: &str) -> Option<&str> {
 
 /// `arn:aws:lambda:…` → `lambda.amazonaws.com`.
 fn service_of_resource(arn: &str) -> Option<String> {
-    arn.split(':').nth(2).map(|service| format!("{service}.amazonaws.com"))
+    arn.split(':')
+        .nth(2)
+        .map(|service| format!("{service}.amazonaws.com"))
 }
 
 fn in_window<'e>(
@@ -288,7 +318,12 @@ fn lake_formation_parent(
         .copied()
         .filter(|&c| c != s)
         .filter(|&c| estate.sessions[c].first.time.is_some_and(|t| t <= start))
-        .max_by(|&a, &b| estate.sessions[a].first.order().cmp(&estate.sessions[b].first.order()))?;
+        .max_by(|&a, &b| {
+            estate.sessions[a]
+                .first
+                .order()
+                .cmp(&estate.sessions[b].first.order())
+        })?;
     Some(Edge {
         kind: EdgeKind::SourceRole,
         confidence: Confidence::Inferred,

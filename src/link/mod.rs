@@ -228,7 +228,11 @@ impl Graph {
     /// How a person is shown: user name where known, else the best id.
     pub fn display(&self, human: &HumanId) -> String {
         match human {
-            HumanId::IdentityCenter(id) => self.user_names.get(id).cloned().unwrap_or_else(|| id.clone()),
+            HumanId::IdentityCenter(id) => self
+                .user_names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.clone()),
             other => other.key().to_owned(),
         }
     }

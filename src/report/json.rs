@@ -46,7 +46,9 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
             evidence: f.evidence.map(|e| e.as_str()),
             chain_id: f.chain_id.as_deref(),
             break_event_id: f.break_event_id.as_deref(),
-            break_time: f.break_time.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            break_time: f
+                .break_time
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
             service: &f.service,
             role_arn: f.role_arn.as_deref(),
             link: f.link.map(|l| l.as_str()),

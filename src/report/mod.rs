@@ -109,7 +109,12 @@ impl Report {
 }
 
 /// Renders the report.
-pub fn write(report: &Report, format: Format, style: Style, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    report: &Report,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
         Format::Table => table::write(report, style, out),
         Format::Json => json::write(report, out),

@@ -39,7 +39,11 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
     let total: u64 = s.coverage.values().sum();
     for status in Status::ALL {
         let n = s.coverage.get(&status).copied().unwrap_or(0);
-        let share = if total == 0 { 0.0 } else { 100.0 * n as f64 / total as f64 };
+        let share = if total == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / total as f64
+        };
         coverage.add_row(vec![
             colored(Cell::new(status.as_str()), status_color(status), style),
             Cell::new(n),
@@ -53,18 +57,32 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
     } else {
         let mut findings = new_table(style);
         findings.set_header(vec![
-            "severity", "kind", "human", "role", "service", "link", "break event", "time", "events",
+            "severity",
+            "kind",
+            "human",
+            "role",
+            "service",
+            "link",
+            "break event",
+            "time",
+            "events",
         ]);
         for f in &report.findings {
             findings.add_row(vec![
-                colored(Cell::new(f.severity.as_str()), severity_color(f.severity), style),
+                colored(
+                    Cell::new(f.severity.as_str()),
+                    severity_color(f.severity),
+                    style,
+                ),
                 Cell::new(f.kind.as_str()),
                 Cell::new(terminal(f.human.as_deref().unwrap_or("-"))),
                 Cell::new(terminal(f.role_arn.as_deref().map_or("-", short_role))),
                 Cell::new(terminal(&f.service)),
                 Cell::new(f.link.map_or("-", |l| l.as_str())),
                 Cell::new(terminal(f.break_event_id.as_deref().unwrap_or("-"))),
-                Cell::new(f.break_time.map_or("-".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())),
+                Cell::new(f.break_time.map_or("-".to_owned(), |t| {
+                    t.format("%Y-%m-%d %H:%M:%S").to_string()
+                })),
                 Cell::new(f.events_after_break),
             ]);
         }
@@ -73,7 +91,13 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
 
     if !report.shared_roles.is_empty() {
         let mut roles = new_table(style);
-        roles.set_header(vec!["shared role", "humans", "chains", "events", "assumed by"]);
+        roles.set_header(vec![
+            "shared role",
+            "humans",
+            "chains",
+            "events",
+            "assumed by",
+        ]);
         for r in &report.shared_roles {
             roles.add_row(vec![
                 Cell::new(terminal(&r.role_arn)),

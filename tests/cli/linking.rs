@@ -1,0 +1,426 @@
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+const ALICE_ID: &str = "b2c3d4e5-6789-01ab-cdef-222222222222";
+const BOB_ID: &str = "c3d4e5f6-7890-12ab-cdef-333333333333";
+
+fn alice() -> Value {
+    sso_session(
+        DATA,
+        "alice@example.com",
+        ALICE_ID,
+        "ASIAWO645SY5ALICE001",
+        "2026-03-02T08:30:12Z",
+    )
+}
+
+fn bob() -> Value {
+    sso_session(
+        DATA,
+        "bob@example.com",
+        BOB_ID,
+        "ASIAWO645SY5BOBBOB01",
+        "2026-03-02T08:40:00Z",
+    )
+}
+
+fn scan_events(files: &[(&str, Vec<Value>)]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (hhmm, events)) in files.iter().enumerate() {
+        write_trail_file(
+            dir.path(),
+            &trail_key(DATA, hhmm, &format!("{i:0>16}")),
+            events,
+        );
+    }
+    scan_json(&[dir.path()], &[]).1
+}
+
+fn only_finding(document: &Value, kind: &str) -> Value {
+    let matching: Vec<&Value> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .collect();
+    assert_eq!(matching.len(), 1, "{:#}", document["findings"]);
+    matching[0].clone()
+}
+
+#[test]
+fn a_role_handed_to_a_service_links_exactly() {
+    let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
+    let mut create = event(
+        "e2000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "glue.amazonaws.com",
+        "CreateJob",
+        DATA,
+        alice(),
+    );
+    create["requestParameters"] =
+        json!({"name": "orders", "role": role, "command": {"name": "glueetl"}});
+    let assume = assume_role(
+        "e2000000-0000-4000-8000-000000000002",
+        "2026-03-02T09:01:00Z",
+        DATA,
+        aws_service("glue.amazonaws.com"),
+        role,
+        "GlueJobRunnerSession",
+        "ASIAWO645SY5GLUEJOB1",
+    );
+    let used = event(
+        "e2000000-0000-4000-8000-000000000003",
+        "2026-03-02T09:01:05Z",
+        "s3.amazonaws.com",
+        "GetObject",
+        DATA,
+        role_session(
+            role,
+            "GlueJobRunnerSession",
+            "ASIAWO645SY5GLUEJOB1",
+            "2026-03-02T09:01:00Z",
+        ),
+    );
+    let document = scan_events(&[("0905", vec![create, assume, used])]);
+    let lost = only_finding(&document, "identity_lost");
+    assert_eq!(lost["human"], "alice@example.com");
+    assert_eq!(lost["link"], "exact", "one call named the role");
+    assert_eq!(lost["service"], "glue.amazonaws.com");
+    assert_eq!(
+        lost["break_event_id"],
+        "e2000000-0000-4000-8000-000000000003"
+    );
+}
+
+#[test]
+fn a_trigger_two_people_could_have_caused_is_ambiguous() {
+    let role = "arn:aws:iam::444455556666:role/service-role/AthenaSharedRole";
+    let query = |id: &str, time: &str, who: Value| {
+        let mut e = event(
+            id,
+            time,
+            "athena.amazonaws.com",
+            "StartQueryExecution",
+            DATA,
+            who,
+        );
+        e["requestParameters"] = json!({"queryString": "SELECT 1", "workGroup": "primary"});
+        e
+    };
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            query(
+                "e3000000-0000-4000-8000-000000000001",
+                "2026-03-02T09:00:00Z",
+                alice(),
+            ),
+            query(
+                "e3000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:30Z",
+                bob(),
+            ),
+            assume_role(
+                "e3000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:00:40Z",
+                DATA,
+                aws_service("athena.amazonaws.com"),
+                role,
+                "athena",
+                "ASIAWO645SY5ATHENA01",
+            ),
+            event(
+                "e3000000-0000-4000-8000-000000000004",
+                "2026-03-02T09:00:41Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                role_session(
+                    role,
+                    "athena",
+                    "ASIAWO645SY5ATHENA01",
+                    "2026-03-02T09:00:40Z",
+                ),
+            ),
+        ],
+    )]);
+    let lost = only_finding(&document, "identity_lost");
+    assert_eq!(lost["link"], "ambiguous");
+    assert_eq!(
+        lost["human"], "bob@example.com",
+        "the closest trigger is chosen"
+    );
+}
+
+#[test]
+fn a_service_assumption_outside_the_window_is_service_work() {
+    let role = "arn:aws:iam::444455556666:role/service-role/AthenaSharedRole";
+    let mut query = event(
+        "e4000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "athena.amazonaws.com",
+        "StartQueryExecution",
+        DATA,
+        alice(),
+    );
+    query["requestParameters"] = json!({"queryString": "SELECT 1"});
+    let document = scan_events(&[(
+        "1005",
+        vec![
+            query,
+            assume_role(
+                "e4000000-0000-4000-8000-000000000002",
+                "2026-03-02T10:00:00Z",
+                DATA,
+                aws_service("athena.amazonaws.com"),
+                role,
+                "athena",
+                "ASIAWO645SY5ATHENA02",
+            ),
+            event(
+                "e4000000-0000-4000-8000-000000000003",
+                "2026-03-02T10:00:01Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                role_session(
+                    role,
+                    "athena",
+                    "ASIAWO645SY5ATHENA02",
+                    "2026-03-02T10:00:00Z",
+                ),
+            ),
+        ],
+    )]);
+    assert_eq!(document["findings"], json!([]));
+    assert_eq!(document["summary"]["coverage"]["service"], 2);
+}
+
+#[test]
+fn the_sts_call_may_arrive_in_a_later_file() {
+    let role = "arn:aws:iam::444455556666:role/Chained";
+    let used = event(
+        "e5000000-0000-4000-8000-000000000002",
+        "2026-03-02T09:00:05Z",
+        "s3.amazonaws.com",
+        "PutObject",
+        DATA,
+        role_session(
+            role,
+            "chained",
+            "ASIAWO645SY5CHAINED1",
+            "2026-03-02T09:00:02Z",
+        ),
+    );
+    let issued = assume_role(
+        "e5000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:02Z",
+        DATA,
+        alice(),
+        role,
+        "chained",
+        "ASIAWO645SY5CHAINED1",
+    );
+    // File names sort the use first; linking waits for every file.
+    let document = scan_events(&[("0905", vec![used]), ("0955", vec![issued])]);
+    let lineage = only_finding(&document, "lineage_only");
+    assert_eq!(lineage["human"], "alice@example.com");
+    assert_eq!(lineage["evidence"], "on_behalf_of");
+    assert_eq!(lineage["link"], "exact");
+}
+
+#[test]
+fn the_owner_side_copy_is_joined_by_shared_event_id() {
+    let role = "arn:aws:iam::444455556666:role/CrossAccount";
+    let user = iam_user(APPS, "ci", "AKIAWO645SY5CICICIC2");
+    let mut caller_side = assume_role(
+        "e6000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:02Z",
+        APPS,
+        user,
+        role,
+        "x",
+        "ASIAWO645SY5CROSSAC1",
+    );
+    // The caller-side copy lost its response (over 100 KB, or redacted); only the owner side has the key.
+    caller_side["responseElements"] = Value::Null;
+    caller_side["sharedEventID"] = json!("5a5a5a5a-0000-4000-8000-000000000001");
+    let mut owner_side = assume_role(
+        "e6000000-0000-4000-8000-000000000002",
+        "2026-03-02T09:00:02Z",
+        DATA,
+        json!({"type": "AWSAccount", "principalId": "AIDAQEXAMPLEUSER0001", "accountId": APPS}),
+        role,
+        "x",
+        "ASIAWO645SY5CROSSAC1",
+    );
+    owner_side["sharedEventID"] = json!("5a5a5a5a-0000-4000-8000-000000000001");
+    let used = event(
+        "e6000000-0000-4000-8000-000000000003",
+        "2026-03-02T09:00:09Z",
+        "s3.amazonaws.com",
+        "PutObject",
+        DATA,
+        role_session(role, "x", "ASIAWO645SY5CROSSAC1", "2026-03-02T09:00:02Z"),
+    );
+    let document = scan_events(&[("0905", vec![caller_side, owner_side, used])]);
+    let lineage = only_finding(&document, "lineage_only");
+    assert_eq!(lineage["human"], "arn:aws:iam::111122223333:user/ci");
+    assert_eq!(
+        document["summary"]["coverage"]["unattributed"], 0,
+        "the owner-side copy counts with its caller"
+    );
+}
+
+#[test]
+fn pre_2025_identity_center_events_of_type_unknown_name_the_user() {
+    let portal = event(
+        "e7000000-0000-4000-8000-000000000001",
+        "2024-11-02T08:30:11Z",
+        "sso.amazonaws.com",
+        "ListAccounts",
+        APPS,
+        json!({"type": "Unknown", "principalId": "90677f325d-ffd9565d-1111-2222-3333-444444444444", "accountId": APPS,
+               "userName": "legacy.user@example.com", "credentialId": "7c1d0e2f-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}),
+    );
+    let document = scan_events(&[("0835", vec![portal])]);
+    assert_eq!(document["summary"]["humans"], 1);
+    assert_eq!(document["summary"]["coverage"]["propagated"], 1);
+}
+
+#[test]
+fn a_lake_formation_source_identity_is_followed_to_the_role() {
+    let engine_role = "arn:aws:iam::444455556666:role/AthenaRuntime";
+    let registration = "arn:aws:iam::444455556666:role/LFRegistrationRole";
+    let engine = role_session(
+        engine_role,
+        "alice-query",
+        "ASIAWO645SY5ENGINE01",
+        "2026-03-02T09:00:02Z",
+    );
+    let engine_role_id = engine["sessionContext"]["sessionIssuer"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut vended = role_session(
+        registration,
+        "AWSLF-00-AT-444455556666-1",
+        "ASIAWO645SY5LFVEND01",
+        "2026-03-02T09:00:06Z",
+    );
+    vended["sessionContext"]["sourceIdentity"] = json!(format!("V2.{DATA}.{engine_role_id}"));
+    vended["invokedBy"] = json!("athena.amazonaws.com");
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            assume_role(
+                "e8000000-0000-4000-8000-000000000001",
+                "2026-03-02T09:00:02Z",
+                DATA,
+                alice(),
+                engine_role,
+                "alice-query",
+                "ASIAWO645SY5ENGINE01",
+            ),
+            event(
+                "e8000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:04Z",
+                "athena.amazonaws.com",
+                "GetQueryResults",
+                DATA,
+                engine,
+            ),
+            event(
+                "e8000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:00:07Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                vended,
+            ),
+        ],
+    )]);
+    assert!(
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] != "unattributed_session"),
+        "the V2 source identity is a role reference, resolved: {:#}",
+        document["findings"]
+    );
+    assert_eq!(document["summary"]["coverage"]["reconstructable"], 2);
+}
+
+#[test]
+fn a_forward_access_session_keeps_the_person() {
+    let mut fas = alice();
+    fas["invokedBy"] = json!("s3.amazonaws.com");
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            event(
+                "e9000000-0000-4000-8000-000000000001",
+                "2026-03-02T09:00:00Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                alice(),
+            ),
+            event(
+                "e9000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:00Z",
+                "kms.amazonaws.com",
+                "Decrypt",
+                DATA,
+                fas,
+            ),
+        ],
+    )]);
+    assert_eq!(document["findings"], json!([]));
+    assert_eq!(document["summary"]["coverage"]["propagated"], 2);
+    assert_eq!(document["summary"]["sessions"], 1, "same key, same session");
+}
+
+#[test]
+fn a_lambda_function_invoked_by_a_person_loses_them_exactly() {
+    let function = "arn:aws:lambda:us-east-1:444455556666:function:invoice-export";
+    let mut invoke = event(
+        "ea000000-0000-4000-8000-000000000001",
+        "2026-03-02T13:10:00Z",
+        "lambda.amazonaws.com",
+        "Invoke",
+        DATA,
+        alice(),
+    );
+    invoke["requestParameters"] =
+        json!({"functionName": format!("{function}:live"), "invocationType": "RequestResponse"});
+    invoke["eventCategory"] = json!("Data");
+    let mut identity = role_session(
+        "arn:aws:iam::444455556666:role/service-role/invoice-export-role",
+        "invoice-export",
+        "ASIAWO645SY5INVOICE1",
+        "2026-03-02T13:09:58Z",
+    );
+    identity["inScopeOf"] = json!({"issuerType": "AWS::Lambda::Function", "credentialsIssuedTo": format!("{function}:$LATEST")});
+    // The function's AssumeRole is not in these logs: the inScopeOf join alone links it.
+    let document = scan_events(&[(
+        "1315",
+        vec![
+            invoke,
+            event(
+                "ea000000-0000-4000-8000-000000000002",
+                "2026-03-02T13:10:02Z",
+                "dynamodb.amazonaws.com",
+                "Query",
+                DATA,
+                identity,
+            ),
+        ],
+    )]);
+    let lost = only_finding(&document, "identity_lost");
+    assert_eq!(lost["link"], "exact");
+    assert_eq!(lost["service"], "lambda.amazonaws.com");
+}

@@ -1,0 +1,9 @@
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+//! End-to-end tests of the `tip-audit` binary, in one test binary.
+
+mod determinism; // same input, any thread count: byte-identical output
+mod errors; // exit codes, unreadable input, usage errors
+mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, arrays
+mod linking; // edge kinds and identity traps on small hand-built estates
+mod sample; // the bundled sample estate, against its answer key
+mod util;
