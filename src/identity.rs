@@ -113,6 +113,11 @@ pub fn acting(event: &Event<'_>) -> Acting {
         .unwrap_or("");
     let created = actor.creation_date.as_deref().unwrap_or("");
     if let Some(key) = actor.access_key.as_deref() {
+        // A long-term key is one credential for its whole life; some of its events carry
+        // session attributes (MFA context) that must not split it.
+        if key.starts_with("AKIA") {
+            return Acting::Session(format!("{key}|{issuer}|"));
+        }
         return Acting::Session(format!("{key}|{issuer}|{created}"));
     }
     match kind {
