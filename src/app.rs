@@ -58,15 +58,42 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
             .collect()
     });
 
+    let files = discovered
+        .sources
+        .iter()
+        .map(Source::display)
+        .zip(read)
+        .map(|(path, (verdict, outcome))| (path, verdict, outcome));
+    Ok(assemble(files, discovered.pruned, config))
+}
+
+/// Audits one in-memory file end to end, with default settings: the entry point for fuzzing
+/// and property tests.
+pub fn audit_bytes(bytes: &[u8]) -> Report {
+    let config = ScanConfig::default();
+    let triggers = Triggers::builtin();
+    let mut outcome = FileOutcome::default();
+    let verdict = decode::bytes_of(bytes, &config.limits, |record| {
+        outcome.record(record, 0, &config.filter, &triggers)
+    });
+    assemble([("<bytes>".to_owned(), verdict, outcome)], 0, &config)
+}
+
+/// Merges per-file outcomes in input order, links, finds, and builds the report.
+fn assemble(
+    read: impl IntoIterator<Item = (String, Verdict, FileOutcome)>,
+    pruned: u64,
+    config: &ScanConfig,
+) -> Report {
     let mut estate = Estate::default();
     let mut summary = Summary {
-        files_pruned: discovered.pruned,
+        files_pruned: pruned,
         ..Summary::default()
     };
     let mut files = Vec::new();
-    for (source, (verdict, outcome)) in discovered.sources.iter().zip(read) {
+    for (path, verdict, outcome) in read {
         let note = |reason: String, status| FileNote {
-            path: source.display(),
+            path: path.clone(),
             reason,
             status,
         };
@@ -80,7 +107,12 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
                 ),
                 FileStatus::Skipped,
             )),
-            Verdict::Read { damage, .. } => {
+            Verdict::Read {
+                damage, repaired, ..
+            } => {
+                if let Some(repaired) = repaired {
+                    files.push(note(repaired, FileStatus::Repaired));
+                }
                 if let Some(damage) = damage {
                     files.push(note(
                         format!("{damage} ({} records read before it)", outcome.stats.records),
@@ -118,12 +150,12 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     summary.sessions = graph.estate.sessions.len() as u64;
     summary.chains = graph.chains.len() as u64;
     summary.coverage = graph.coverage.clone();
-    Ok(Report {
+    Report {
         summary,
         findings,
         shared_roles,
         files,
-    })
+    }
 }
 
 fn read_file(
@@ -163,7 +195,7 @@ fn emit(report: &Report, config: &ScanConfig) -> anyhow::Result<()> {
 }
 
 fn outcome(report: &Report, config: &ScanConfig) -> Outcome {
-    if report.is_incomplete() {
+    if report.is_incomplete() && !config.allow_partial {
         return Outcome::Incomplete;
     }
     let failing = config

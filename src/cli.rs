@@ -69,9 +69,23 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Refuse files that are (or inflate to) more than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 2 << 30)]
+    /// Stop reading a file past this many (decompressed) bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
     pub max_file_bytes: u64,
+
+    /// Stop inflating a gzip file past this ratio of its compressed size (checked beyond 64 MiB;
+    /// CloudTrail files inflate 10-20x, gzip bombs about 1000x).
+    #[arg(long, value_name = "RATIO", default_value_t = 200)]
+    pub max_ratio: u64,
+
+    /// Files up to this many (decompressed) bytes are parsed in memory, larger ones as a stream.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20, hide = true)]
+    pub in_memory_bytes: u64,
+
+    /// Exit by findings (0 or 1) even when some files could not be read; they are still listed.
+    /// The cost: a CI gate passes on an audit that did not see every event.
+    #[arg(long)]
+    pub allow_partial: bool,
 
     /// When to use colour in tables.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]

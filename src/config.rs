@@ -14,7 +14,7 @@ use crate::link::LinkOptions;
 use crate::report::{Format, Style};
 
 /// Settings for one scan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ScanConfig {
     /// Inputs.
     pub paths: Vec<PathBuf>,
@@ -34,6 +34,8 @@ pub struct ScanConfig {
     pub limits: Limits,
     /// Terminal style.
     pub style: Style,
+    /// Exit on findings even when some input could not be read.
+    pub allow_partial: bool,
 }
 
 impl ScanConfig {
@@ -98,7 +100,10 @@ impl ScanConfig {
             threads: args.threads.unwrap_or(0),
             limits: Limits {
                 max_file_bytes: args.max_file_bytes,
+                max_ratio: args.max_ratio,
+                in_memory_bytes: args.in_memory_bytes,
             },
+            allow_partial: args.allow_partial,
             style: Style { color },
         })
     }

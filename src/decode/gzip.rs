@@ -1,6 +1,6 @@
-//! The one place a gzip reader is built: multi-member aware, with a cap on what it may inflate.
+//! The one place a gzip reader is built: multi-member aware, behind a cap on what it may inflate.
 
-use std::io::Read;
+use std::io::{self, Read};
 
 use flate2::read::MultiGzDecoder;
 
@@ -12,37 +12,43 @@ pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC)
 }
 
-/// Why inflating stopped early.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum InflateError {
-    /// The stream is damaged or truncated; what came before is kept.
-    Damaged { inflated: u64, message: String },
-    /// The file inflates past the configured cap (a gzip bomb, or a larger file than allowed).
-    TooLarge { limit: u64 },
+/// Inflates every member of a gzip stream (CloudTrail writes one; `cat a.gz b.gz` makes two).
+pub(crate) fn decoder<R: Read>(compressed: R) -> MultiGzDecoder<R> {
+    MultiGzDecoder::new(compressed)
 }
 
-/// Inflates every gzip member of `compressed`, up to `limit` bytes.
-pub(crate) fn inflate(compressed: &[u8], limit: u64) -> (Vec<u8>, Option<InflateError>) {
-    // CloudTrail log files inflate about 8–12×; start there to avoid regrowth.
-    let hint = compressed.len().saturating_mul(10).min(limit as usize);
-    let mut out = Vec::with_capacity(hint);
-    let mut reader = MultiGzDecoder::new(compressed).take(limit.saturating_add(1));
-    match reader.read_to_end(&mut out) {
-        Ok(_) if out.len() as u64 > limit => {
-            out.clear();
-            (out, Some(InflateError::TooLarge { limit }))
+/// A reader that fails, instead of going on, once more than `limit` bytes have come through:
+/// a gzip bomb or an oversized file ends with a clear error, never with memory exhausted.
+pub(crate) struct Capped<R> {
+    inner: R,
+    limit: u64,
+    read: u64,
+    what: &'static str,
+}
+
+impl<R: Read> Capped<R> {
+    /// Caps `inner` at `limit` bytes; `what` names the limit in the error.
+    pub(crate) fn new(inner: R, limit: u64, what: &'static str) -> Capped<R> {
+        Capped {
+            inner,
+            limit,
+            read: 0,
+            what,
         }
-        Ok(_) => (out, None),
-        Err(error) => {
-            let inflated = out.len() as u64;
-            (
-                out,
-                Some(InflateError::Damaged {
-                    inflated,
-                    message: error.to_string(),
-                }),
-            )
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(io::Error::other(format!(
+                "more than {} bytes ({})",
+                self.limit, self.what
+            )));
         }
+        Ok(n)
     }
 }
 
@@ -63,25 +69,28 @@ mod tests {
     fn reads_every_member() {
         let mut two = gzip(b"{\"a\":1}\n");
         two.extend(gzip(b"{\"b\":2}\n"));
-        let (out, error) = inflate(&two, 1 << 20);
-        assert_eq!(error, None);
+        let mut out = Vec::new();
+        decoder(&two[..]).read_to_end(&mut out).expect("valid gzip");
         assert_eq!(out, b"{\"a\":1}\n{\"b\":2}\n");
     }
 
     #[test]
     fn caps_what_it_inflates() {
         let bomb = gzip(&vec![b' '; 100_000]);
-        let (out, error) = inflate(&bomb, 1000);
-        assert!(out.is_empty());
-        assert_eq!(error, Some(InflateError::TooLarge { limit: 1000 }));
+        let mut out = Vec::new();
+        let error = Capped::new(decoder(&bomb[..]), 1000, "limit")
+            .read_to_end(&mut out)
+            .expect_err("capped");
+        assert!(error.to_string().contains("more than 1000 bytes"));
     }
 
     #[test]
     fn keeps_what_came_before_a_truncation() {
         let data: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_le_bytes()).collect();
         let whole = gzip(&data);
-        let (out, error) = inflate(&whole[..whole.len() / 2], 1 << 30);
-        assert!(matches!(error, Some(InflateError::Damaged { .. })));
+        let mut out = Vec::new();
+        let result = decoder(&whole[..whole.len() / 2]).read_to_end(&mut out);
+        assert!(result.is_err());
         assert!(!out.is_empty() && data.starts_with(&out));
     }
 }

@@ -9,26 +9,39 @@ pub(crate) mod gzip;
 pub(crate) mod raw;
 
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 use serde::Deserializer as _;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::discover::{Source, SourceKind};
 use raw::{LookupItem, Probe, RawEvent};
 
-/// How much a single file may inflate to before it is refused.
+/// How much a file may inflate to, and when it is streamed instead of read whole.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Maximum decompressed (or plain) size of one file, in bytes.
     pub max_file_bytes: u64,
+    /// Maximum inflation ratio of a gzip file, enforced once it passes [`RATIO_FLOOR`] bytes:
+    /// CloudTrail files inflate 10–20×, a gzip bomb about 1000×.
+    pub max_ratio: u64,
+    /// Files up to this size are inflated into memory and parsed in place (fastest); larger ones
+    /// are parsed as a stream, in bounded memory.
+    pub in_memory_bytes: u64,
 }
+
+/// Below this many inflated bytes the ratio is not checked: small files compress unevenly.
+pub const RATIO_FLOOR: u64 = 64 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_file_bytes: 2 << 30,
+            max_file_bytes: 16 << 30,
+            max_ratio: 200,
+            in_memory_bytes: 256 << 20,
         }
     }
 }
@@ -65,6 +78,8 @@ pub enum Verdict {
         shape: Shape,
         /// Set when the file ended early: truncated gzip, a syntax error, …
         damage: Option<String>,
+        /// Set when the file was read in full after a repair (invalid UTF-8 replaced).
+        repaired: Option<String>,
     },
     /// Not an event source (a digest, an Insights file, a README): nothing to audit in it.
     Skipped(String),
@@ -83,68 +98,108 @@ where
     if let Some(reason) = source.kind.skip_reason() {
         return Verdict::Skipped(reason.to_owned());
     }
-    let bytes = match read_source(source, limits) {
-        Ok(bytes) => bytes,
-        Err(reason) => return Verdict::Failed(reason),
-    };
-    bytes_of(&bytes, limits, sink)
-}
-
-fn read_source(source: &Source, limits: &Limits) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    let cap = limits.max_file_bytes.saturating_add(1);
-    let result = match &source.kind {
-        SourceKind::Stdin => std::io::stdin().lock().take(cap).read_to_end(&mut bytes),
-        _ => std::fs::File::open(&source.path).and_then(|f| f.take(cap).read_to_end(&mut bytes)),
-    };
-    match result {
-        Ok(_) if bytes.len() as u64 > limits.max_file_bytes => Err(format!(
-            "file is larger than the {} byte limit (--max-file-bytes)",
-            limits.max_file_bytes
-        )),
-        Ok(_) => Ok(bytes),
-        Err(error) => Err(format!("cannot read: {error}")),
+    match &source.kind {
+        SourceKind::Stdin => read(std::io::stdin().lock(), None, limits, sink),
+        _ => match std::fs::File::open(&source.path) {
+            Ok(file) => {
+                let size = file.metadata().ok().map(|m| m.len());
+                read(file, size, limits, sink)
+            }
+            Err(error) => Verdict::Failed(format!("cannot open: {error}")),
+        },
     }
 }
 
-/// Decodes the bytes of one file (gzip or plain).
+/// Decodes the bytes of one file (gzip or plain); used by tests and fuzzing.
 pub(crate) fn bytes_of<F>(bytes: &[u8], limits: &Limits, sink: F) -> Verdict
 where
     F: FnMut(Record<'_>),
 {
-    if gzip::is_gzip(bytes) {
-        let (inflated, error) = gzip::inflate(bytes, limits.max_file_bytes);
-        return match error {
-            None => plain(&inflated, sink),
-            Some(gzip::InflateError::TooLarge { limit }) => Verdict::Failed(format!(
-                "gzip inflates past the {limit} byte limit (a gzip bomb, or raise --max-file-bytes)"
-            )),
-            Some(gzip::InflateError::Damaged {
-                inflated: n,
-                message,
-            }) => {
-                let damage = format!("gzip stream damaged after {n} decompressed bytes: {message}");
-                match plain(&inflated, sink) {
-                    Verdict::Read { shape, .. } => Verdict::Read {
-                        shape,
-                        damage: Some(damage),
-                    },
-                    _ => Verdict::Failed(damage),
-                }
-            }
+    read(bytes, Some(bytes.len() as u64), limits, sink)
+}
+
+/// Reads a stream: small files into memory and parsed in place, large ones parsed as a stream.
+fn read<R: Read, F>(input: R, stored_size: Option<u64>, limits: &Limits, mut sink: F) -> Verdict
+where
+    F: FnMut(Record<'_>),
+{
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let gzip = match input.fill_buf() {
+        Ok(head) => gzip::is_gzip(head),
+        Err(error) => return Verdict::Failed(format!("cannot read: {error}")),
+    };
+    let mut body: Box<dyn Read + '_> = if gzip {
+        let by_ratio = stored_size.map_or(u64::MAX, |size| {
+            size.saturating_mul(limits.max_ratio).max(RATIO_FLOOR)
+        });
+        let cap = limits.max_file_bytes.min(by_ratio);
+        let what = if cap < limits.max_file_bytes {
+            "inflation ratio above --max-ratio: a gzip bomb?"
+        } else {
+            "--max-file-bytes"
         };
+        Box::new(gzip::Capped::new(gzip::decoder(input), cap, what))
+    } else {
+        Box::new(gzip::Capped::new(
+            input,
+            limits.max_file_bytes,
+            "--max-file-bytes",
+        ))
+    };
+    let mut bytes = Vec::new();
+    let first = (&mut body)
+        .take(limits.in_memory_bytes.saturating_add(1))
+        .read_to_end(&mut bytes);
+    let damage = |error: std::io::Error, at: usize| {
+        let stream = if gzip { "gzip stream" } else { "file" };
+        format!("{stream} unreadable after {at} bytes: {error}")
+    };
+    match first {
+        Ok(_) if bytes.len() as u64 > limits.in_memory_bytes => {
+            streamed(std::io::Cursor::new(bytes).chain(body), &mut sink)
+        }
+        Ok(_) => in_memory(&bytes, &mut sink),
+        Err(error) if bytes.is_empty() => Verdict::Failed(damage(error, 0)),
+        Err(error) => {
+            let at = bytes.len();
+            match in_memory(&bytes, &mut sink) {
+                Verdict::Read {
+                    shape, repaired, ..
+                } => Verdict::Read {
+                    shape,
+                    damage: Some(damage(error, at)),
+                    repaired,
+                },
+                _ => Verdict::Failed(damage(error, at)),
+            }
+        }
     }
-    plain(bytes, sink)
 }
 
 /// The UTF-8 byte order mark some Windows tools write.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn plain<F>(bytes: &[u8], mut sink: F) -> Verdict
+fn in_memory<F>(bytes: &[u8], sink: &mut F) -> Verdict
 where
     F: FnMut(Record<'_>),
 {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    // Invalid UTF-8 inside one string would otherwise end the whole file at that record; it is
+    // replaced (U+FFFD) and the rest of the file is read.
+    if let Err(error) = std::str::from_utf8(bytes) {
+        let lossy = String::from_utf8_lossy(bytes).into_owned();
+        let at = error.valid_up_to();
+        return match in_memory(lossy.as_bytes(), sink) {
+            Verdict::Read { shape, damage, .. } => Verdict::Read {
+                shape,
+                damage,
+                repaired: Some(format!(
+                    "invalid UTF-8 at byte {at} (and maybe after) replaced with U+FFFD"
+                )),
+            },
+            other => other,
+        };
+    }
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -154,17 +209,18 @@ where
         None => Verdict::Skipped("empty file".to_owned()),
         Some(b'[') => {
             let mut found = Found::default();
-            let damage = for_each_element(body, |value| found.value(value, &mut sink));
+            let damage = for_each_element(body, |value| found.value(value, sink));
             found.verdict(Shape::EventArray, damage)
         }
         Some(b'{') if is_trail_file(body) => {
-            let damage = trail_file(body, &mut sink);
+            let damage = trail_file(body, sink);
             Verdict::Read {
                 shape: Shape::TrailFile,
                 damage,
+                repaired: None,
             }
         }
-        Some(b'{') => stream(body, &mut sink),
+        Some(b'{') => stream(body, sink),
         Some(b'P') if body.starts_with(b"PK\x03\x04") => {
             Verdict::Skipped("zip archive: extract it and scan the folder".to_owned())
         }
@@ -191,28 +247,9 @@ fn trail_file<F>(body: &[u8], sink: &mut F) -> Option<String>
 where
     F: FnMut(Record<'_>),
 {
-    struct Envelope<'s, F>(&'s mut F);
-    impl<'de, F: FnMut(Record<'_>)> Visitor<'de> for Envelope<'_, F> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a CloudTrail log file object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<&str>()? {
-                if key == "Records" {
-                    map.next_value_seed(Elements(&mut |raw: &RawValue| {
-                        (self.0)(serde_json::from_str(raw.get()).map_err(|e| e.to_string()))
-                    }))?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(())
-        }
-    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let result = deserializer
-        .deserialize_map(Envelope(sink))
+        .deserialize_map(Envelope::<F, &RawValue>(sink, PhantomData))
         .and_then(|()| deserializer.end());
     result.err().map(|e| format!("JSON error: {e}"))
 }
@@ -220,37 +257,161 @@ where
 /// Calls `each` for every element of the top-level array in `body`.
 fn for_each_element<F: FnMut(&RawValue)>(body: &[u8], mut each: F) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let result = Elements(&mut each)
+    let result = Elements::<F, &RawValue>(&mut each, PhantomData)
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end());
     result.err().map(|e| format!("JSON error: {e}"))
 }
 
+/// The top-level object of a trail file: `Records` is visited element by element, every other
+/// key is skipped. `T` is `&RawValue` when parsing a buffer in place, `Box<RawValue>` from a reader.
+struct Envelope<'s, F, T>(&'s mut F, PhantomData<T>);
+
+impl<'de, F, T> Visitor<'de> for Envelope<'_, F, T>
+where
+    F: FnMut(Record<'_>),
+    T: serde::Deserialize<'de> + Deref<Target = RawValue>,
+{
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a CloudTrail log file object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "Records" {
+                let sink = &mut *self.0;
+                let mut each = |raw: &RawValue| {
+                    sink(serde_json::from_str(raw.get()).map_err(|e| e.to_string()))
+                };
+                map.next_value_seed(Elements::<_, T>(&mut each, PhantomData))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A seed that visits a JSON array and hands each element over as it is read, so records before
 /// a syntax error are kept.
-struct Elements<'s, F>(&'s mut F);
+struct Elements<'s, F, T>(&'s mut F, PhantomData<T>);
 
-impl<'de, F: FnMut(&RawValue)> DeserializeSeed<'de> for Elements<'_, F> {
+impl<'de, F, T> DeserializeSeed<'de> for Elements<'_, F, T>
+where
+    F: FnMut(&RawValue),
+    T: serde::Deserialize<'de> + Deref<Target = RawValue>,
+{
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de, F: FnMut(&RawValue)> Visitor<'de> for Elements<'_, F> {
+impl<'de, F, T> Visitor<'de> for Elements<'_, F, T>
+where
+    F: FnMut(&RawValue),
+    T: serde::Deserialize<'de> + Deref<Target = RawValue>,
+{
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of events")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            (self.0)(raw);
+        while let Some(raw) = seq.next_element::<T>()? {
+            (self.0)(&raw);
         }
         Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<(), A::Error> {
-        Err(de::Error::custom("expected an array"))
+}
+
+/// Parses a file too large to hold in memory, from a reader: one record in memory at a time.
+fn streamed<R: Read, F>(input: R, sink: &mut F) -> Verdict
+where
+    F: FnMut(Record<'_>),
+{
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let head = match skip_to_content(&mut input) {
+        Ok(head) => head,
+        Err(error) => return Verdict::Failed(format!("cannot read: {error}")),
+    };
+    match head.first() {
+        Some(b'[') => {
+            let mut found = Found::default();
+            let mut deserializer = serde_json::Deserializer::from_reader(input);
+            let result = Elements::<_, Box<RawValue>>(
+                &mut |raw: &RawValue| found.value(raw, sink),
+                PhantomData,
+            )
+            .deserialize(&mut deserializer)
+            .and_then(|()| deserializer.end());
+            found.verdict(
+                Shape::EventArray,
+                result.err().map(|e| format!("JSON error: {e}")),
+            )
+        }
+        Some(b'{') if is_trail_file(&head) => {
+            let mut deserializer = serde_json::Deserializer::from_reader(input);
+            let result = deserializer
+                .deserialize_map(Envelope::<F, Box<RawValue>>(sink, PhantomData))
+                .and_then(|()| deserializer.end());
+            Verdict::Read {
+                shape: Shape::TrailFile,
+                damage: result.err().map(|e| format!("JSON error: {e}")),
+                repaired: None,
+            }
+        }
+        Some(b'{') => lines(input, sink),
+        _ => Verdict::Skipped(format!("not JSON (starts with {})", describe_start(&head))),
     }
+}
+
+/// Skips a byte order mark and leading whitespace; returns the first buffered bytes after them.
+fn skip_to_content<R: Read>(input: &mut BufReader<R>) -> std::io::Result<Vec<u8>> {
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.starts_with(BOM) {
+            input.consume(BOM.len());
+            continue;
+        }
+        let spaces = buffer
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if spaces == 0 || buffer.is_empty() {
+            return Ok(buffer[..buffer.len().min(64)].to_vec());
+        }
+        input.consume(spaces);
+    }
+}
+
+/// JSON Lines from a reader: a bad line is counted and skipped.
+fn lines<R: BufRead, F>(mut input: R, sink: &mut F) -> Verdict
+where
+    F: FnMut(Record<'_>),
+{
+    let mut found = Found::default();
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                let damage = format!("unreadable after line {number}: {error}");
+                return found.verdict(Shape::JsonLines, Some(damage));
+            }
+        }
+        number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<&RawValue>(&line) {
+            Ok(raw) => found.value(raw, sink),
+            Err(error) => sink(Err(format!("line {number}: {error}"))),
+        }
+    }
+    found.verdict(Shape::JsonLines, None)
 }
 
 /// What the values of a file turned out to hold.
@@ -318,7 +479,11 @@ impl Found {
 
     fn verdict(self, shape: Shape, damage: Option<String>) -> Verdict {
         if self.events > 0 {
-            return Verdict::Read { shape, damage };
+            return Verdict::Read {
+                shape,
+                damage,
+                repaired: None,
+            };
         }
         if self.digests > 0 {
             return Verdict::Skipped(
@@ -422,7 +587,8 @@ mod tests {
             verdict,
             Verdict::Read {
                 shape: Shape::TrailFile,
-                damage: None
+                damage: None,
+                repaired: None
             }
         );
         assert_eq!(seen.len(), 2);
@@ -448,7 +614,8 @@ mod tests {
             verdict,
             Verdict::Read {
                 shape: Shape::JsonLines,
-                damage: None
+                damage: None,
+                repaired: None
             }
         );
         assert_eq!(seen.len(), 3);

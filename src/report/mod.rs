@@ -17,9 +17,10 @@ use crate::findings::{Finding, SharedRole};
 use crate::link::Status;
 
 /// Output formats of `scan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Tables for people.
+    #[default]
     Table,
     /// The `tip-audit/scan/v1` document.
     Json,
@@ -70,7 +71,8 @@ pub struct FileNote {
     pub path: String,
     /// Why.
     pub reason: String,
-    /// `skipped` (no events to audit), `failed` (unreadable) or `incomplete` (read in part).
+    /// `skipped` (no events to audit), `failed` (unreadable), `incomplete` (read in part) or
+    /// `repaired` (read in full after a repair).
     pub status: FileStatus,
 }
 
@@ -84,6 +86,8 @@ pub enum FileStatus {
     Failed,
     /// Read up to a point.
     Incomplete,
+    /// Read in full after a repair (invalid UTF-8 replaced); the audit is complete.
+    Repaired,
 }
 
 /// The result of a scan.

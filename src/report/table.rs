@@ -118,8 +118,10 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
                 FileStatus::Skipped => "skipped",
                 FileStatus::Failed => "failed",
                 FileStatus::Incomplete => "incomplete",
+                FileStatus::Repaired => "repaired",
             };
-            let color = (f.status != FileStatus::Skipped).then_some(Color::Red);
+            let color = matches!(f.status, FileStatus::Failed | FileStatus::Incomplete)
+                .then_some(Color::Red);
             files.add_row(vec![
                 Cell::new(terminal(&f.path)),
                 colored(Cell::new(status), color, style),

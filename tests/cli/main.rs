@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 //! End-to-end tests of the `tip-audit` binary, in one test binary.
 
+mod bad_input; // damaged and hostile input: diagnostics and counts
 mod determinism; // same input, any thread count: byte-identical output
 mod errors; // exit codes, unreadable input, usage errors
 mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, arrays
