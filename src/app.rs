@@ -147,7 +147,13 @@ fn assemble(
         .filter_map(|a| a.human.as_ref())
         .collect();
     summary.humans = humans.len() as u64;
-    summary.sessions = graph.estate.sessions.len() as u64;
+    // Sessions seen only through out-of-scope calls kept for linking are not counted.
+    summary.sessions = graph
+        .estate
+        .sessions
+        .iter()
+        .filter(|s| s.events > 0)
+        .count() as u64;
     summary.chains = graph.chains.len() as u64;
     summary.coverage = graph.coverage.clone();
     Report {

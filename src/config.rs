@@ -47,6 +47,9 @@ impl ScanConfig {
                 args.link_window
             )
         })?;
+        if window > std::time::Duration::from_secs(7 * 24 * 3600) {
+            bail!("--link-window is longer than 7 days");
+        }
         let window = chrono::Duration::from_std(window).context("--link-window is too long")?;
         let since = args
             .since
@@ -92,6 +95,9 @@ impl ScanConfig {
                 until,
                 accounts: args.account,
                 regions: args.region,
+                // Role sessions last up to 12 hours (STS `DurationSeconds`, IAM user guide
+                // `id_roles_use`), and a trigger may precede its role by the link window.
+                link_margin: chrono::Duration::hours(12) + window,
             },
             link: LinkOptions {
                 window,

@@ -81,6 +81,9 @@ pub struct Filter {
     pub accounts: Vec<String>,
     /// Only these regions (empty: all).
     pub regions: Vec<String>,
+    /// How long before `--since` a file must have been delivered to be skipped unread: an STS
+    /// call or a trigger shortly before `--since` still explains sessions after it.
+    pub link_margin: chrono::Duration,
 }
 
 impl Filter {
@@ -93,7 +96,7 @@ impl Filter {
         };
         outside(&self.accounts, &key.account)
             || outside(&self.regions, &key.region)
-            || matches!((self.since, key.delivered), (Some(since), Some(at)) if at < since)
+            || matches!((self.since, key.delivered), (Some(since), Some(at)) if at + self.link_margin < since)
     }
 }
 
@@ -286,6 +289,12 @@ mod tests {
             }
             .rules_out(&key)
         );
+        let with_margin = Filter {
+            since: at(10),
+            link_margin: chrono::Duration::hours(1),
+            ..Filter::default()
+        };
+        assert!(!with_margin.rules_out(&key), "within the link margin");
         let other_account = Filter {
             accounts: vec!["444455556666".into()],
             ..Filter::default()

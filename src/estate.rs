@@ -49,9 +49,9 @@ impl EventRef {
         }
     }
 
-    /// The order events are reported in: time, then event id.
-    pub fn order(&self) -> (Option<DateTime<Utc>>, Option<&str>) {
-        (self.time, self.id.as_deref())
+    /// The order events are reported in: time, then event id; events without a time last.
+    pub fn order(&self) -> (bool, Option<DateTime<Utc>>, Option<&str>) {
+        (self.time.is_none(), self.time, self.id.as_deref())
     }
 }
 
@@ -76,6 +76,8 @@ pub struct Session {
     pub issued_to: Option<String>,
     /// An AWS service's by nature (in scope of a resource, EC2 instance, service-linked role).
     pub service_nature: bool,
+    /// A service-linked role or EC2 instance-profile session: never linked to a trigger.
+    pub machine: bool,
     /// The originating role id of a Lake Formation `V2.` source identity.
     pub lake_formation_role: Option<String>,
     /// Events made with these credentials.
@@ -104,17 +106,10 @@ impl Session {
                 .creation_date
                 .as_deref()
                 .and_then(normalize::parse_time),
-            issued_to: actor
-                .in_scope_of
-                .as_ref()
-                .and_then(|s| s.issued_to.as_deref().or(s.source_arn.as_deref()))
-                .map(str::to_owned),
-            service_nature: identity::is_service_session(actor),
-            lake_formation_role: actor
-                .source_identity
-                .as_deref()
-                .and_then(identity::lake_formation_role)
-                .map(str::to_owned),
+            issued_to: None,
+            service_nature: false,
+            machine: false,
+            lake_formation_role: None,
             events: 0,
             first: EventRef::of(event),
             last_time: event.time,
@@ -125,11 +120,26 @@ impl Session {
 
     fn add(&mut self, event: &Event<'_>) {
         self.events += 1;
-        if (event.time, event.id.as_deref()) < self.first.order() {
+        self.observe(event);
+    }
+
+    /// Learns what an event says about the session without counting it (an out-of-scope call
+    /// kept for linking).
+    fn observe(&mut self, event: &Event<'_>) {
+        if (event.time.is_none(), event.time, event.id.as_deref()) < self.first.order() {
             self.first = EventRef::of(event);
         }
         self.last_time = self.last_time.max(event.time);
-        if let Some((human, evidence)) = identity::visible_human(&event.actor) {
+        let actor = &event.actor;
+        self.service_nature |= identity::is_service_session(actor);
+        self.machine |= identity::is_machine_session(actor);
+        if self.issued_to.is_none() {
+            self.issued_to = issued_to(actor);
+        }
+        if self.lake_formation_role.is_none() {
+            self.lake_formation_role = lake_formation_role(actor);
+        }
+        if let Some((human, evidence)) = identity::visible_human(actor) {
             self.count_human(human, evidence, 1);
         }
         if let Some(account) = event.account.as_deref()
@@ -161,6 +171,7 @@ impl Session {
         }
         self.accounts.extend(other.accounts);
         self.service_nature |= other.service_nature;
+        self.machine |= other.machine;
         if self.issued_to.is_none() {
             self.issued_to = other.issued_to;
         }
@@ -168,6 +179,23 @@ impl Session {
             self.lake_formation_role = other.lake_formation_role;
         }
     }
+}
+
+fn issued_to(actor: &crate::event::Actor<'_>) -> Option<String> {
+    let scope = actor.in_scope_of.as_ref()?;
+    scope
+        .issued_to
+        .as_deref()
+        .or(scope.source_arn.as_deref())
+        .map(str::to_owned)
+}
+
+fn lake_formation_role(actor: &crate::event::Actor<'_>) -> Option<String> {
+    actor
+        .source_identity
+        .as_deref()
+        .and_then(identity::lake_formation_role)
+        .map(str::to_owned)
 }
 
 /// Who made a credential-issuing call.
@@ -299,10 +327,35 @@ impl FileOutcome {
         };
         match normalize::event(raw, origin) {
             Ok(event) if in_scope(&event, filter) => self.add(&event, triggers),
-            Ok(_) => self.stats.filtered += 1,
+            Ok(event) => {
+                // Out of scope, but an STS call or a trigger before --since can still explain
+                // a session inside it: kept for linking, with its caller, never counted.
+                self.stats.filtered += 1;
+                let acting = identity::acting(&event);
+                let links = event.issued.is_some()
+                    || (event.error_code.is_none()
+                        && (!event.passed_roles.is_empty()
+                            || !event.targets.is_empty()
+                            || triggers.principals(&event.source, &event.name).is_some()));
+                if links && let Acting::Session(key) = &acting {
+                    let index = self.session_index(key, &event);
+                    self.sessions[index as usize].observe(&event);
+                }
+                self.link_records(&event, &acting, triggers);
+            }
             Err(rejection) => {
                 let detail = format!("record {}: {}", origin.record + 1, rejection.reason());
                 self.stats.error(rejection.reason(), detail);
+            }
+        }
+    }
+
+    fn session_index(&mut self, key: &str, event: &Event<'_>) -> u32 {
+        match self.index.entry(key.to_owned()) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                self.sessions.push(Session::new(key.to_owned(), event));
+                *entry.insert(self.sessions.len() as u32 - 1)
             }
         }
     }
@@ -339,13 +392,7 @@ impl FileOutcome {
                 }
             },
             Acting::Session(key) => {
-                let index = match self.index.entry(key.clone()) {
-                    Entry::Occupied(entry) => *entry.get(),
-                    Entry::Vacant(entry) => {
-                        self.sessions.push(Session::new(key.clone(), event));
-                        *entry.insert(self.sessions.len() as u32 - 1)
-                    }
-                };
+                let index = self.session_index(key, event);
                 self.sessions[index as usize].add(event);
                 Slot::Session(index)
             }
@@ -355,10 +402,15 @@ impl FileOutcome {
             }
         };
         self.slots.push((event_hash(event), slot));
+        self.link_records(event, &acting, triggers);
+    }
+
+    /// Keeps what an event contributes to linking: the credentials it issued, the work it started.
+    fn link_records(&mut self, event: &Event<'_>, acting: &Acting, triggers: &Triggers) {
         if let Some(issued) = &event.issued {
             self.issuances.push(Issuance {
                 event: EventRef::of(event),
-                caller: match &acting {
+                caller: match acting {
                     Acting::Session(key) => Caller::Session(key.clone()),
                     Acting::Service(service) => Caller::Service(service.clone()),
                     Acting::OtherAccount => Caller::OtherAccount,
@@ -369,8 +421,12 @@ impl FileOutcome {
                 shared_event_id: event.shared_event_id.as_deref().map(str::to_owned),
             });
         }
-        if let (Acting::Session(key), Some(shared)) = (&acting, event.shared_event_id.as_deref()) {
+        if let (Acting::Session(key), Some(shared)) = (acting, event.shared_event_id.as_deref()) {
             self.shared_callers.push((shared.to_owned(), key.clone()));
+        }
+        // A call that failed started nothing.
+        if event.error_code.is_some() {
+            return;
         }
         if let Acting::Session(key) = acting {
             let principals = triggers
@@ -380,7 +436,7 @@ impl FileOutcome {
             {
                 self.calls.push(Call {
                     event: EventRef::of(event),
-                    session: key,
+                    session: key.clone(),
                     principals: principals.into_iter().map(str::to_owned).collect(),
                     passed_roles: event.passed_roles.clone(),
                     targets: event.targets.clone(),
@@ -480,6 +536,70 @@ impl Estate {
         self.calls.extend(outcome.calls);
         self.shared_callers.extend(outcome.shared_callers);
         outcome.stats
+    }
+
+    /// Role-session events whose `accessKeyId` is empty or missing ("for security reasons",
+    /// CloudTrail user guide, `cloudtrail-event-reference-user-identity`) belong to the keyed
+    /// session of the same role and `creationDate`, when there is exactly one.
+    pub fn adopt_keyless(&mut self) {
+        let mut keyed: HashMap<(&str, DateTime<Utc>), Vec<usize>> = HashMap::new();
+        for (i, session) in self.sessions.iter().enumerate() {
+            if let (Some(_), Some(issuer), Some(created)) =
+                (&session.access_key, &session.issuer_arn, session.created)
+            {
+                keyed.entry((issuer, created)).or_default().push(i);
+            }
+        }
+        let adopter: Vec<Option<usize>> = self
+            .sessions
+            .iter()
+            .map(
+                |session| match (&session.access_key, &session.issuer_arn, session.created) {
+                    (None, Some(issuer), Some(created))
+                        if session.kind == IdentityKind::AssumedRole =>
+                    {
+                        match keyed.get(&(issuer.as_str(), created)).map(Vec::as_slice) {
+                            Some([only]) => Some(*only),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                },
+            )
+            .collect();
+        if adopter.iter().all(Option::is_none) {
+            return;
+        }
+        let mut slots: Vec<Option<Session>> = std::mem::take(&mut self.sessions)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut moved_keys = Vec::new();
+        for (i, target) in adopter.iter().enumerate() {
+            let Some(target) = *target else { continue };
+            if let Some(orphan) = slots[i].take() {
+                moved_keys.push((orphan.key.clone(), target));
+                if let Some(adopting) = slots[target].as_mut() {
+                    adopting.merge(orphan);
+                }
+            }
+        }
+        let mut new_index = vec![usize::MAX; slots.len()];
+        for (old, slot) in slots.into_iter().enumerate() {
+            if let Some(session) = slot {
+                new_index[old] = self.sessions.len();
+                self.sessions.push(session);
+            }
+        }
+        self.index = self
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, session)| (session.key.clone(), i))
+            .collect();
+        for (key, target) in moved_keys {
+            self.index.insert(key, new_index[target]);
+        }
     }
 
     /// The session with this key.

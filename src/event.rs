@@ -129,6 +129,9 @@ pub struct Actor<'a> {
     pub source_identity: Option<Cow<'a, str>>,
     /// The session was delivered to an EC2 instance (`sessionContext.ec2RoleDelivery`).
     pub ec2_instance: bool,
+    /// A root session obtained with `sts:AssumeRoot` by a principal of the management account
+    /// (`sessionContext.assumedRoot`).
+    pub assumed_root: bool,
     /// `onBehalfOf`.
     pub on_behalf_of: Option<OnBehalfOf<'a>>,
     /// `inScopeOf`.

@@ -148,7 +148,8 @@ pub fn acting(event: &Event<'_>) -> Acting {
                 .arn
                 .as_deref()
                 .or(actor.principal_id.as_deref())
-                .or(actor.user_name.as_deref());
+                .or(actor.user_name.as_deref())
+                .or(actor.on_behalf_of.as_ref().map(|o| o.user_id.as_ref()));
             match who {
                 Some(who) => Acting::Session(format!("{}|{who}|{created}", kind.as_str())),
                 None => Acting::Nobody,
@@ -202,6 +203,10 @@ fn person_principal(actor: &Actor<'_>) -> Option<HumanId> {
             .map(|a| HumanId::Principal(a.to_owned()))
     };
     match kind {
+        // An AssumeRoot session names the member account's root, not the person who asked for
+        // it: that person is found through the `AssumeRoot` call (IAM user guide,
+        // `cloudtrail-track-privileged-tasks`).
+        IdentityKind::Root if actor.assumed_root => None,
         IdentityKind::IamUser | IdentityKind::Root | IdentityKind::FederatedUser => arn(),
         IdentityKind::IdentityCenterUser
         | IdentityKind::Unknown
@@ -243,10 +248,16 @@ pub fn lake_formation_role(source_identity: &str) -> Option<&str> {
 }
 
 /// Sessions that belong to an AWS service by their nature: credentials issued to a resource
-/// (`inScopeOf`), EC2 instance-profile deliveries, service-linked roles.
+/// (`inScopeOf`), and [machine sessions](is_machine_session).
 pub fn is_service_session(actor: &Actor<'_>) -> bool {
-    actor.in_scope_of.is_some()
-        || actor.ec2_instance
+    actor.in_scope_of.is_some() || is_machine_session(actor)
+}
+
+/// Service-linked roles (`/aws-service-role/`) and EC2 instance-profile sessions
+/// (`ec2RoleDelivery`): services refresh them on their own schedule, so a person's trigger
+/// never explains them.
+pub fn is_machine_session(actor: &Actor<'_>) -> bool {
+    actor.ec2_instance
         || actor
             .issuer_arn
             .as_deref()

@@ -51,7 +51,8 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
     let issued = raw
         .response_elements
         .and_then(|response| issued(response, raw.request_parameters));
-    let passed_roles = if issued.is_none() {
+    // An STS call names the role it assumes; it does not hand a role to a service.
+    let passed_roles = if issued.is_none() && source != "sts.amazonaws.com" {
         raw.request_parameters.map(passed_roles).unwrap_or_default()
     } else {
         Vec::new()
@@ -113,6 +114,7 @@ fn actor(raw: crate::decode::raw::RawUserIdentity<'_>) -> Actor<'_> {
         creation_date: attributes.creation_date.into_cow(),
         source_identity: context.source_identity.into_cow(),
         ec2_instance: context.ec2_role_delivery.get().is_some(),
+        assumed_root: context.assumed_root.get() == Some("true"),
         on_behalf_of,
         in_scope_of,
     }

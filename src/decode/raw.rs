@@ -192,6 +192,8 @@ pub(crate) struct RawSessionContext<'a> {
     pub(crate) source_identity: Text<'a>,
     #[serde(rename = "ec2RoleDelivery", borrow, default)]
     pub(crate) ec2_role_delivery: Text<'a>,
+    #[serde(rename = "assumedRoot", borrow, default)]
+    pub(crate) assumed_root: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]

@@ -148,7 +148,10 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
     for (s, a) in graph.attribution.iter().enumerate() {
         let parent = graph.parents[s].as_ref();
         let parent_status = parent.map(|e| graph.attribution[e.parent].status);
-        let top_of_run = parent_status != Some(a.status);
+        // A run of sessions with one status is one finding, unless a link inside it is only
+        // inferred: then the inferred part is reported on its own, with its confidence.
+        let top_of_run = parent_status != Some(a.status)
+            || parent.is_some_and(|e| e.confidence != crate::link::Confidence::Exact);
         let kind = match a.status {
             Status::Lost if top_of_run => Kind::IdentityLost,
             Status::Reconstructable if top_of_run => Kind::LineageOnly,

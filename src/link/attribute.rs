@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Confidence, Edge, Status};
-use crate::estate::{Caller, Estate, Session};
+use super::{Confidence, Edge, EdgeKind, Status};
+use crate::estate::{Estate, Session};
 use crate::identity::{Evidence, HumanId, is_identity_center_role};
 
 /// A session's place in the audit.
@@ -31,9 +31,9 @@ const PENDING: Attribution = Attribution {
 pub(super) fn run(
     estate: &Estate,
     parents: &[Option<Edge>],
+    service_obtained: &[bool],
 ) -> (Vec<Attribution>, BTreeMap<String, String>) {
     let (aliases, user_names) = aliases(estate);
-    let service_issued: BTreeSet<usize> = service_issued(estate);
     let count = estate.sessions.len();
     let mut done: Vec<Option<Attribution>> = vec![None; count];
     for start in 0..count {
@@ -54,7 +54,7 @@ pub(super) fn run(
                 .as_ref()
                 .and_then(|edge| done[edge.parent].as_ref().map(|a| (edge, a)));
             let own = visible(&estate.sessions[s], &aliases);
-            let service = estate.sessions[s].service_nature || service_issued.contains(&s);
+            let service = estate.sessions[s].service_nature || service_obtained[s];
             done[s] = Some(resolve(s, own, parent, service));
         }
     }
@@ -186,27 +186,6 @@ fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, Strin
     (aliases, user_names)
 }
 
-/// Sessions whose credentials an AWS service obtained for itself.
-fn service_issued(estate: &Estate) -> BTreeSet<usize> {
-    let service_keys: BTreeSet<&str> = estate
-        .issuances
-        .iter()
-        .filter(|i| matches!(i.caller, Caller::Service(_)))
-        .map(|i| i.access_key.as_str())
-        .collect();
-    estate
-        .sessions
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| {
-            s.access_key
-                .as_deref()
-                .is_some_and(|k| service_keys.contains(k))
-        })
-        .map(|(i, _)| i)
-        .collect()
-}
-
 /// An inferred edge becomes ambiguous when its rival causes belong to other people.
 pub(super) fn mark_ambiguous(
     parents: Vec<Option<Edge>>,
@@ -222,7 +201,8 @@ pub(super) fn mark_ambiguous(
                     .iter()
                     .filter_map(|&r| attribution[r].human.as_ref())
                     .any(|h| Some(h) != chosen);
-                if other_person && !edge.kind.is_lineage() {
+                let inferred = !matches!(edge.kind, EdgeKind::Issued | EdgeKind::SharedEvent);
+                if other_person && inferred {
                     edge.confidence = Confidence::Ambiguous;
                 }
                 edge

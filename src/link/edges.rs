@@ -10,14 +10,26 @@ use crate::estate::{Call, Caller, Estate, Issuance, Session};
 use crate::identity::role_name;
 
 /// Finds the parent edge of every session.
-pub(super) fn find(estate: &Estate, options: &LinkOptions) -> Vec<Option<Edge>> {
+pub(super) fn find(estate: &Estate, options: &LinkOptions) -> Parents {
     let index = Index::new(estate);
-    estate
-        .sessions
-        .iter()
-        .enumerate()
-        .map(|(s, session)| parent(estate, &index, options, s, session))
-        .collect()
+    let mut parents = Parents {
+        edges: Vec::with_capacity(estate.sessions.len()),
+        service_obtained: Vec::with_capacity(estate.sessions.len()),
+    };
+    for (s, session) in estate.sessions.iter().enumerate() {
+        let issuance = issuance_of(&index, session);
+        let by_service = matches!(issuance.map(|i| &i.caller), Some(Caller::Service(_)));
+        parents.service_obtained.push(by_service);
+        let edge = parent(estate, &index, options, s, session, issuance);
+        parents.edges.push(edge);
+    }
+    parents
+}
+
+/// Each session's parent edge, and whether an AWS service obtained its credentials for itself.
+pub(super) struct Parents {
+    pub(super) edges: Vec<Option<Edge>>,
+    pub(super) service_obtained: Vec<bool>,
 }
 
 /// Lookups built once over the linking events.
@@ -107,8 +119,8 @@ fn parent(
     options: &LinkOptions,
     s: usize,
     session: &Session,
+    issuance: Option<&Issuance>,
 ) -> Option<Edge> {
-    let issuance = issuance_of(index, session);
     match issuance.map(|i| &i.caller) {
         Some(Caller::Session(key)) => {
             let issuance = issuance?;
@@ -143,8 +155,14 @@ fn parent(
         Some(Caller::Service(service)) => Some(service.clone()),
         _ => session.issued_to.as_deref().and_then(service_of_resource),
     };
+    if session.machine {
+        return None;
+    }
     let anchor = issuance.map_or(session.first.time, |i| i.event.time)?;
-    let window = (anchor - options.window, anchor + options.skew);
+    let window = (
+        anchor.checked_sub_signed(options.window)?,
+        anchor.checked_add_signed(options.skew)?,
+    );
     let role = issuance
         .and_then(|i| i.role_arn.as_deref())
         .or(session.issuer_arn.as_deref());
@@ -210,7 +228,7 @@ fn parent(
             return Some(edge);
         }
     }
-    lake_formation_parent(estate, index, session, s)
+    lake_formation_parent(estate, index, options, session, s)
 }
 
 /// The STS call that issued this session's key: same key, preferring the caller-side copy, the
@@ -225,7 +243,14 @@ fn issuance_of<'e>(index: &Index<'e>, session: &Session) -> Option<&'e Issuance>
             _ => true,
         })
         .min_by_key(|i| {
-            let other_account = matches!(i.caller, Caller::OtherAccount);
+            // The caller-side copy names the caller; the owner-side copy only an account, or
+            // even an AWS service (IAM user guide, `cloudtrail-integration`).
+            let caller_rank = match i.caller {
+                Caller::Session(_) => 0,
+                Caller::OtherAccount => 1,
+                Caller::Service(_) => 2,
+                Caller::Nobody => 3,
+            };
             let role_differs = match (i.role_arn.as_deref(), session.issuer_arn.as_deref()) {
                 (Some(a), Some(b)) => !same_role(a, b),
                 _ => false,
@@ -234,7 +259,7 @@ fn issuance_of<'e>(index: &Index<'e>, session: &Session) -> Option<&'e Issuance>
                 (Some(a), Some(b)) => (a - b).num_seconds().abs(),
                 _ => i64::MAX,
             };
-            (role_differs, other_account, distance, i.event.order())
+            (role_differs, caller_rank, distance, i.event.order())
         })
         .copied()
 }
@@ -302,35 +327,51 @@ fn pick(
     })
 }
 
-/// A Lake Formation `V2.<account>.<role id>` source identity: the session of that role active
-/// when this one started.
+/// A Lake Formation `V2.<account>.<role id>` source identity: a session of that role, in that
+/// account, active when this one started (the latest to start wins; the others are rivals).
 fn lake_formation_parent(
     estate: &Estate,
     index: &Index<'_>,
+    options: &LinkOptions,
     session: &Session,
     s: usize,
 ) -> Option<Edge> {
     let role_id = session.lake_formation_role.as_deref()?;
     let start = session.first.time?;
-    let candidates = index.sessions_by_role_id.get(role_id)?;
-    let parent = candidates
+    let account = session.issuer_arn.as_deref().and_then(account_of);
+    let active: Vec<usize> = index
+        .sessions_by_role_id
+        .get(role_id)?
         .iter()
         .copied()
         .filter(|&c| c != s)
-        .filter(|&c| estate.sessions[c].first.time.is_some_and(|t| t <= start))
-        .max_by(|&a, &b| {
-            estate.sessions[a]
+        .filter(|&c| {
+            let candidate = &estate.sessions[c];
+            let began = candidate
                 .first
-                .order()
-                .cmp(&estate.sessions[b].first.order())
-        })?;
+                .time
+                .is_some_and(|t| t <= start + options.skew);
+            let still = candidate
+                .last_time
+                .is_some_and(|t| t + options.window >= start);
+            let same_account = account.is_none()
+                || candidate.issuer_arn.as_deref().and_then(account_of) == account;
+            began && still && same_account
+        })
+        .collect();
+    let parent = active.iter().copied().max_by(|&a, &b| {
+        estate.sessions[a]
+            .first
+            .order()
+            .cmp(&estate.sessions[b].first.order())
+    })?;
     Some(Edge {
         kind: EdgeKind::SourceRole,
         confidence: Confidence::Inferred,
         parent,
         via: session.first.clone(),
         service: None,
-        rivals: Vec::new(),
+        rivals: active.into_iter().filter(|&r| r != parent).collect(),
     })
 }
 

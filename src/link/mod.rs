@@ -190,10 +190,12 @@ pub struct Graph {
 
 impl Graph {
     /// Links everything read.
-    pub fn build(estate: Estate, options: &LinkOptions) -> Graph {
-        let parents = edges::find(&estate, options);
-        let (attribution, user_names) = attribute::run(&estate, &parents);
-        let parents = attribute::mark_ambiguous(parents, &attribution);
+    pub fn build(mut estate: Estate, options: &LinkOptions) -> Graph {
+        estate.adopt_keyless();
+        let found = edges::find(&estate, options);
+        let (attribution, user_names) =
+            attribute::run(&estate, &found.edges, &found.service_obtained);
+        let parents = attribute::mark_ambiguous(found.edges, &attribution);
         let chains = chains(&estate, &attribution);
         let coverage = coverage(&estate, &attribution);
         Graph {

@@ -128,10 +128,16 @@ fn filters_prune_by_key_and_by_event() {
     );
     let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-02T10:00:00Z"]);
     assert_eq!(
-        document["summary"]["files_pruned"], 1,
-        "delivered 09:05, before --since"
+        document["summary"]["files_pruned"], 0,
+        "delivered 09:05: may explain later sessions"
     );
+    assert_eq!(document["summary"]["filtered"], 2);
     assert_eq!(document["summary"]["events"], 0);
+    let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-03T10:00:00Z"]);
+    assert_eq!(
+        document["summary"]["files_pruned"], 1,
+        "delivered over 12 hours before --since"
+    );
     let (_, document) = scan_json(&[dir.path()], &["--until", "2026-03-02T09:00:03Z"]);
     assert_eq!(document["summary"]["filtered"], 1);
     assert_eq!(document["summary"]["events"], 1);

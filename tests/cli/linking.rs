@@ -44,7 +44,7 @@ fn only_finding(document: &Value, kind: &str) -> Value {
         .iter()
         .filter(|f| f["kind"] == kind)
         .collect();
-    assert_eq!(matching.len(), 1, "{:#}", document["findings"]);
+    assert_eq!(matching.len(), 1, "{:#}", document);
     matching[0].clone()
 }
 
@@ -423,4 +423,350 @@ fn a_lambda_function_invoked_by_a_person_loses_them_exactly() {
     let lost = only_finding(&document, "identity_lost");
     assert_eq!(lost["link"], "exact");
     assert_eq!(lost["service"], "lambda.amazonaws.com");
+}
+
+#[test]
+fn a_service_linked_role_refreshed_after_a_trigger_is_not_a_break() {
+    let slr = "arn:aws:iam::444455556666:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift";
+    let mut statement = event(
+        "eb000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "redshift-data.amazonaws.com",
+        "ExecuteStatement",
+        DATA,
+        alice(),
+    );
+    statement["requestParameters"] =
+        json!({"workgroupName": "analytics", "database": "dev", "sql": "select 1"});
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            statement,
+            assume_role(
+                "eb000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:05Z",
+                DATA,
+                aws_service("redshift.amazonaws.com"),
+                slr,
+                "RedshiftSLR",
+                "ASIAWO645SY5SLRSLR01",
+            ),
+            event(
+                "eb000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:00:06Z",
+                "ec2.amazonaws.com",
+                "DescribeVpcs",
+                DATA,
+                role_session(
+                    slr,
+                    "RedshiftSLR",
+                    "ASIAWO645SY5SLRSLR01",
+                    "2026-03-02T09:00:05Z",
+                ),
+            ),
+        ],
+    )]);
+    assert_eq!(document["findings"], json!([]));
+}
+
+#[test]
+fn a_failed_trigger_started_nothing() {
+    let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
+    let mut run = event(
+        "ec000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:58:00Z",
+        "glue.amazonaws.com",
+        "StartJobRun",
+        DATA,
+        alice(),
+    );
+    run["errorCode"] = json!("AccessDenied");
+    run["errorMessage"] = json!("User is not authorized to perform: glue:StartJobRun");
+    let document = scan_events(&[(
+        "1005",
+        vec![
+            run,
+            assume_role(
+                "ec000000-0000-4000-8000-000000000002",
+                "2026-03-02T10:05:00Z",
+                DATA,
+                aws_service("glue.amazonaws.com"),
+                role,
+                "GlueJobRunnerSession",
+                "ASIAWO645SY5GLUESCH1",
+            ),
+            event(
+                "ec000000-0000-4000-8000-000000000003",
+                "2026-03-02T10:05:02Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                role_session(
+                    role,
+                    "GlueJobRunnerSession",
+                    "ASIAWO645SY5GLUESCH1",
+                    "2026-03-02T10:05:00Z",
+                ),
+            ),
+        ],
+    )]);
+    assert_eq!(
+        document["findings"],
+        json!([]),
+        "a scheduled run is the service's own work"
+    );
+}
+
+#[test]
+fn an_assume_root_session_belongs_to_whoever_asked_for_it() {
+    let admin = iam_user(APPS, "org-admin", "AKIAWO645SY5ORGADM22");
+    let mut call = event(
+        "ed000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "sts.amazonaws.com",
+        "AssumeRoot",
+        APPS,
+        admin,
+    );
+    call["requestParameters"] = json!({"targetPrincipal": DATA, "taskPolicyArn": {"arn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"}});
+    call["responseElements"] = json!({"credentials": {"accessKeyId": "ASIAWO645SY5ROOTRT01", "sessionToken": "x", "expiration": "Mar 2, 2026, 9:15:00 AM"}});
+    let root = json!({"type": "Root", "principalId": DATA, "arn": format!("arn:aws:iam::{DATA}:root"), "accountId": DATA,
+        "accessKeyId": "ASIAWO645SY5ROOTRT01",
+        "sessionContext": {"attributes": {"creationDate": "2026-03-02T09:00:00Z", "mfaAuthenticated": "false"}, "assumedRoot": "true"}});
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            call,
+            event(
+                "ed000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:10Z",
+                "iam.amazonaws.com",
+                "DeleteLoginProfile",
+                DATA,
+                root,
+            ),
+        ],
+    )]);
+    let lineage = only_finding(&document, "lineage_only");
+    assert_eq!(lineage["human"], "arn:aws:iam::111122223333:user/org-admin");
+}
+
+#[test]
+fn a_role_event_without_its_key_joins_the_keyed_session() {
+    let role = "arn:aws:iam::444455556666:role/Chained";
+    let mut keyless = role_session(
+        role,
+        "chained",
+        "ASIAWO645SY5KEYLES01",
+        "2026-03-02T09:00:02Z",
+    );
+    keyless["accessKeyId"] = json!("");
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            assume_role(
+                "ee000000-0000-4000-8000-000000000001",
+                "2026-03-02T09:00:02Z",
+                DATA,
+                alice(),
+                role,
+                "chained",
+                "ASIAWO645SY5KEYLES01",
+            ),
+            event(
+                "ee000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:05Z",
+                "s3.amazonaws.com",
+                "PutObject",
+                DATA,
+                role_session(
+                    role,
+                    "chained",
+                    "ASIAWO645SY5KEYLES01",
+                    "2026-03-02T09:00:02Z",
+                ),
+            ),
+            event(
+                "ee000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:00:06Z",
+                "signin.amazonaws.com",
+                "GetSigninToken",
+                DATA,
+                keyless,
+            ),
+        ],
+    )]);
+    assert!(
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] != "unattributed_session"),
+        "{:#}",
+        document["findings"]
+    );
+    assert_eq!(
+        only_finding(&document, "lineage_only")["events_after_break"],
+        2
+    );
+}
+
+#[test]
+fn since_keeps_the_sts_call_that_explains_a_later_session() {
+    let role = "arn:aws:iam::444455556666:role/Chained";
+    let dir = tempfile::tempdir().unwrap();
+    write_trail_file(
+        dir.path(),
+        &trail_key(DATA, "2355", "aaaaaaaaaaaaaaaa")
+            .replace("/02/", "/01/")
+            .replace("20260302", "20260301"),
+        &[assume_role(
+            "ef000000-0000-4000-8000-000000000001",
+            "2026-03-01T23:50:00Z",
+            DATA,
+            alice(),
+            role,
+            "late",
+            "ASIAWO645SY5LATELA01",
+        )],
+    );
+    write_trail_file(
+        dir.path(),
+        &trail_key(DATA, "0005", "bbbbbbbbbbbbbbbb"),
+        &[event(
+            "ef000000-0000-4000-8000-000000000002",
+            "2026-03-02T00:01:00Z",
+            "s3.amazonaws.com",
+            "GetObject",
+            DATA,
+            role_session(role, "late", "ASIAWO645SY5LATELA01", "2026-03-01T23:50:00Z"),
+        )],
+    );
+    let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-02T00:00:00Z"]);
+    assert_eq!(document["summary"]["events"], 1);
+    assert_eq!(document["summary"]["filtered"], 1);
+    assert_eq!(
+        only_finding(&document, "lineage_only")["human"],
+        "alice@example.com"
+    );
+}
+
+#[test]
+fn a_lake_formation_role_shared_by_two_people_is_ambiguous() {
+    let engine_role = "arn:aws:iam::444455556666:role/AthenaRuntime";
+    let registration = "arn:aws:iam::444455556666:role/LFRegistrationRole";
+    let engine_alice = role_session(
+        engine_role,
+        "q-alice",
+        "ASIAWO645SY5ENGALI01",
+        "2026-03-02T09:00:02Z",
+    );
+    let engine_bob = role_session(
+        engine_role,
+        "q-bob",
+        "ASIAWO645SY5ENGBOB01",
+        "2026-03-02T09:00:03Z",
+    );
+    let role_id = engine_alice["sessionContext"]["sessionIssuer"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut vended = role_session(
+        registration,
+        "AWSLF-00-AT-444455556666-2",
+        "ASIAWO645SY5LFVEND02",
+        "2026-03-02T09:00:06Z",
+    );
+    vended["sessionContext"]["sourceIdentity"] = json!(format!("V2.{DATA}.{role_id}"));
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            assume_role(
+                "f0000000-0000-4000-8000-000000000001",
+                "2026-03-02T09:00:02Z",
+                DATA,
+                alice(),
+                engine_role,
+                "q-alice",
+                "ASIAWO645SY5ENGALI01",
+            ),
+            assume_role(
+                "f0000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:03Z",
+                DATA,
+                bob(),
+                engine_role,
+                "q-bob",
+                "ASIAWO645SY5ENGBOB01",
+            ),
+            event(
+                "f0000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:00:04Z",
+                "athena.amazonaws.com",
+                "GetQueryResults",
+                DATA,
+                engine_alice,
+            ),
+            event(
+                "f0000000-0000-4000-8000-000000000004",
+                "2026-03-02T09:00:05Z",
+                "athena.amazonaws.com",
+                "GetQueryResults",
+                DATA,
+                engine_bob,
+            ),
+            event(
+                "f0000000-0000-4000-8000-000000000005",
+                "2026-03-02T09:00:07Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                vended,
+            ),
+        ],
+    )]);
+    let links: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["role_arn"].as_str() == Some(registration))
+        .filter_map(|f| f["link"].as_str())
+        .collect();
+    assert_eq!(links, ["ambiguous"], "{:#}", document["findings"]);
+}
+
+#[test]
+fn an_owner_side_copy_that_shows_a_service_does_not_hide_the_caller() {
+    let role = "arn:aws:iam::444455556666:role/CrossAccount";
+    let caller_side = assume_role(
+        "f1000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:02Z",
+        APPS,
+        alice(),
+        role,
+        "x",
+        "ASIAWO645SY5CROSSAC2",
+    );
+    let owner_side = assume_role(
+        "f1000000-0000-4000-8000-000000000000",
+        "2026-03-02T09:00:02Z",
+        DATA,
+        aws_service("sts.amazonaws.com"),
+        role,
+        "x",
+        "ASIAWO645SY5CROSSAC2",
+    );
+    let used = event(
+        "f1000000-0000-4000-8000-000000000003",
+        "2026-03-02T09:00:09Z",
+        "s3.amazonaws.com",
+        "PutObject",
+        DATA,
+        role_session(role, "x", "ASIAWO645SY5CROSSAC2", "2026-03-02T09:00:02Z"),
+    );
+    let document = scan_events(&[("0905", vec![caller_side, owner_side, used])]);
+    assert_eq!(
+        only_finding(&document, "lineage_only")["human"],
+        "alice@example.com"
+    );
 }
