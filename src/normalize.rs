@@ -336,4 +336,135 @@ mod tests {
         assert_eq!(extended, basic);
         assert!(parse_time("Mar 2, 2026, 10:00:02 AM").is_none());
     }
+
+    mod any_value {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        /// Field paths of a CloudTrail record, at every level normalize reads.
+        const PATHS: &[&[&str]] = &[
+            &["eventTime"],
+            &["eventSource"],
+            &["eventName"],
+            &["eventID"],
+            &["awsRegion"],
+            &["recipientAccountId"],
+            &["sharedEventID"],
+            &["errorCode"],
+            &["userIdentity"],
+            &["requestParameters"],
+            &["responseElements"],
+            &["resources"],
+            &["insightDetails"],
+            &["userIdentity", "type"],
+            &["userIdentity", "accessKeyId"],
+            &["userIdentity", "arn"],
+            &["userIdentity", "invokedBy"],
+            &["userIdentity", "onBehalfOf"],
+            &["userIdentity", "onBehalfOf", "userId"],
+            &["userIdentity", "inScopeOf"],
+            &["userIdentity", "sessionContext"],
+            &["userIdentity", "sessionContext", "sessionIssuer"],
+            &[
+                "userIdentity",
+                "sessionContext",
+                "attributes",
+                "creationDate",
+            ],
+            &["userIdentity", "sessionContext", "sourceIdentity"],
+            &["responseElements", "credentials"],
+            &["responseElements", "credentials", "accessKeyId"],
+            &["requestParameters", "roleArn"],
+            &["requestParameters", "functionName"],
+        ];
+
+        const KEYS: &[&str] = &[
+            "accessKeyId",
+            "arn",
+            "roleArn",
+            "Role",
+            "userId",
+            "credentials",
+            "type",
+            "functionName",
+            "ARN",
+            "creationDate",
+            "sourceIdentity",
+            "x",
+        ];
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+                    .map(Value::Number)),
+                ".{0,40}".prop_map(Value::String),
+                Just(json!("arn:aws:iam::111122223333:role/x")),
+                Just(json!("ASIAWO645SY5PROPTEST")),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(
+                        |entries| {
+                            Value::Object(
+                                entries
+                                    .into_iter()
+                                    .map(|(k, v)| (k.to_owned(), v))
+                                    .collect(),
+                            )
+                        }
+                    ),
+                ]
+            })
+        }
+
+        fn base() -> Value {
+            json!({
+                "eventVersion": "1.11", "eventTime": "2026-03-02T09:00:02Z", "eventSource": "sts.amazonaws.com",
+                "eventName": "AssumeRole", "awsRegion": "us-east-1", "eventID": "p-1", "recipientAccountId": "111122223333",
+                "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/R/s",
+                    "accessKeyId": "ASIAWO645SY5CALLER01", "onBehalfOf": {"userId": "u"},
+                    "inScopeOf": {"credentialsIssuedTo": "arn:aws:lambda:us-east-1:111122223333:function:f"},
+                    "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::111122223333:role/R"},
+                        "attributes": {"creationDate": "2026-03-02T09:00:00Z"}, "sourceIdentity": "s"}},
+                "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/T", "functionName": "f"},
+                "responseElements": {"credentials": {"accessKeyId": "ASIAWO645SY5ISSUED01"}},
+                "resources": [{"ARN": "arn:aws:iam::111122223333:role/T"}]
+            })
+        }
+
+        fn set(target: &mut Value, path: &[&str], value: Value) {
+            let mut cursor = target;
+            for key in &path[..path.len() - 1] {
+                if !cursor.get(*key).is_some_and(Value::is_object) {
+                    cursor[*key] = json!({});
+                }
+                cursor = &mut cursor[*key];
+            }
+            cursor[path[path.len() - 1]] = value;
+        }
+
+        proptest! {
+            #[test]
+            fn any_json_value_in_any_field_never_panics(
+                path in prop::sample::select(PATHS),
+                value in json_value(),
+            ) {
+                let mut record = base();
+                set(&mut record, path, value);
+                let text = record.to_string();
+                let raw: RawEvent<'_> = serde_json::from_str(&text).expect("every field is optional and lenient");
+                let _ = event(raw, Origin { file: 0, record: 0 });
+                // And the whole per-file pipeline, from bytes.
+                let report = crate::app::audit_bytes(text.as_bytes());
+                let s = &report.summary;
+                prop_assert_eq!(s.records, s.events + s.duplicates + s.event_errors + s.filtered);
+                prop_assert_eq!(s.coverage.values().sum::<u64>(), s.events);
+            }
+        }
+    }
 }

@@ -365,3 +365,14 @@ fn many_small_files() {
     assert_eq!(document["summary"]["files"], 2_000);
     assert_eq!(document["summary"]["events"], 2_000);
 }
+
+#[test]
+fn fuzz_regressions_scan_cleanly() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-regressions");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let (code, _) = audit(&path, &[]);
+        assert!(code == 0 || code == 2, "{}: exit {code}", path.display());
+    }
+}
