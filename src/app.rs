@@ -9,14 +9,15 @@ use anyhow::Context;
 use rayon::prelude::*;
 
 use crate::cli::{Cli, Command};
-use crate::config::ScanConfig;
+use crate::config::{ScanConfig, VerifyConfig};
 use crate::decode::{self, Verdict};
-use crate::discover::{self, Source, SourceKind};
+use crate::discover::{self, Filter, Source, SourceKind};
 use crate::estate::{Estate, FileOutcome};
 use crate::findings;
 use crate::link::Graph;
 use crate::report::{self, FileNote, FileStatus, Report, Summary};
 use crate::triggers::Triggers;
+use crate::verify::{self, KeyRing};
 
 /// How a run ended, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,20 +36,60 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scan(args) => {
             let config = ScanConfig::from_args(args)?;
             let report = scan(&config)?;
-            emit(&report, &config)?;
+            emit(config.output.as_deref(), |out| {
+                report::write(&report, config.format, config.style, out)
+            })?;
             Ok(outcome(&report, &config))
         }
+        Command::Verify(args) => {
+            let config = VerifyConfig::from_args(args)?;
+            let keys = config
+                .public_key
+                .as_deref()
+                .map(KeyRing::load)
+                .transpose()?;
+            let discovered = discover::sources(&config.paths, &Filter::default());
+            let verification =
+                pool(config.threads)?.install(|| verify::run(&discovered.sources, keys.as_ref()));
+            emit(config.output.as_deref(), |out| {
+                report::verify::write(&verification, config.format, config.style, out)
+            })?;
+            Ok(if verification.intact() {
+                Outcome::Clean
+            } else {
+                Outcome::Findings
+            })
+        }
     }
+}
+
+fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")
 }
 
 /// Audits the inputs named in `config`.
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
     let triggers = Triggers::builtin();
-    let discovered = discover::sources(&config.paths, &config.filter);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .context("cannot start worker threads")?;
+    let mut discovered = discover::sources(&config.paths, &config.filter);
+    let pool = pool(config.threads)?;
+    let mut refused = Vec::new();
+    if let Some(public_key) = &config.verify {
+        let keys = public_key.as_deref().map(KeyRing::load).transpose()?;
+        // The filters leave digests out, so verification looks at everything given.
+        let everything = discover::sources(&config.paths, &Filter::default());
+        let verification = pool.install(|| verify::run(&everything.sources, keys.as_ref()));
+        let failed = verification.failed_paths();
+        discovered.sources.retain(|source| {
+            let keep = !failed.contains(&source.display());
+            if !keep {
+                refused.push(source.display());
+            }
+            keep
+        });
+    }
     let read: Vec<(Verdict, FileOutcome)> = pool.install(|| {
         discovered
             .sources
@@ -64,7 +105,20 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         .map(Source::display)
         .zip(read)
         .map(|(path, (verdict, outcome))| (path, verdict, outcome));
-    Ok(assemble(files, discovered.pruned, config))
+    let mut report = assemble(files, discovered.pruned, config);
+    for path in refused {
+        report.files.push(FileNote {
+            path,
+            reason: "failed integrity verification (modified since delivery, or unreadable): \
+                     its events are not audited"
+                .to_owned(),
+            status: FileStatus::Failed,
+        });
+        report.summary.files_skipped += 1;
+        report.summary.files_failed += 1;
+    }
+    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report)
 }
 
 /// Audits one in-memory file end to end, with default settings: the entry point for fuzzing
@@ -180,17 +234,21 @@ fn read_file(
     (verdict, outcome)
 }
 
-fn emit(report: &Report, config: &ScanConfig) -> anyhow::Result<()> {
-    let result = match &config.output {
+/// Writes a report to `-o FILE` or standard output.
+fn emit(
+    output: Option<&std::path::Path>,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    let result = match output {
         Some(path) => {
             let file =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(file);
-            report::write(report, config.format, config.style, &mut out).and_then(|()| out.flush())
+            render(&mut out).and_then(|()| out.flush())
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            report::write(report, config.format, config.style, &mut out).and_then(|()| out.flush())
+            render(&mut out).and_then(|()| out.flush())
         }
     };
     match result {

@@ -23,6 +23,52 @@ pub struct Cli {
 pub enum Command {
     /// Audit the logs: sessions, chains, findings, shared roles.
     Scan(ScanArgs),
+    /// Check log files against CloudTrail digest files, offline: hashes, digest chain, signatures.
+    #[command(
+        after_help = "Exit status: 0 everything verifiable is intact; 1 a log file or digest \
+is modified, missing or wrongly signed, or the digest chain is broken; 2 usage error."
+    )]
+    Verify(VerifyArgs),
+}
+
+/// `tip-audit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Log and digest files or folders (the S3 layout under `AWSLogs/`, in any local folder).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Public keys for digest signatures: PEM or DER, or the JSON of
+    /// `aws cloudtrail list-public-keys` (matched by fingerprint).
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormatArg::Table)]
+    pub format: VerifyFormatArg,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// When to use colour in tables.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `verify --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormatArg {
+    /// Summary and problems as tables.
+    Table,
+    /// The tip-audit/verify/v1 JSON document.
+    Json,
+    /// One row per log file, digest and chain break.
+    Csv,
 }
 
 /// `tip-audit scan`.
@@ -81,6 +127,15 @@ pub struct ScanArgs {
     /// Files up to this many (decompressed) bytes are parsed in memory, larger ones as a stream.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20, hide = true)]
     pub in_memory_bytes: u64,
+
+    /// Verify the logs against their digest files first, and leave out of the audit every log
+    /// file that fails (modified or unreadable).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Public keys for `--verify` (see `tip-audit verify --help`).
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub public_key: Option<PathBuf>,
 
     /// Exit by findings (0 or 1) even when some files could not be read; they are still listed.
     /// The cost: a CI gate passes on an audit that did not see every event.

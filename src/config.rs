@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use crate::cli::{ColorArg, FailOnArg, FormatArg, ScanArgs};
+use crate::cli::{ColorArg, FailOnArg, FormatArg, ScanArgs, VerifyArgs, VerifyFormatArg};
 use crate::decode::Limits;
 use crate::discover::Filter;
 use crate::findings::Severity;
 use crate::link::LinkOptions;
+use crate::report::verify::VerifyFormat;
 use crate::report::{Format, Style};
 
 /// Settings for one scan.
@@ -36,6 +37,61 @@ pub struct ScanConfig {
     pub style: Style,
     /// Exit on findings even when some input could not be read.
     pub allow_partial: bool,
+    /// Verify against digests first (`--verify`), with these keys.
+    pub verify: Option<Option<PathBuf>>,
+}
+
+/// Settings for `verify`.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    /// Inputs.
+    pub paths: Vec<PathBuf>,
+    /// Public keys.
+    pub public_key: Option<PathBuf>,
+    /// Output format.
+    pub format: VerifyFormat,
+    /// Output file.
+    pub output: Option<PathBuf>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Terminal style.
+    pub style: Style,
+}
+
+impl VerifyConfig {
+    /// Resolves the arguments.
+    pub fn from_args(args: VerifyArgs) -> anyhow::Result<VerifyConfig> {
+        if args.threads == Some(0) {
+            bail!("--threads must be at least 1");
+        }
+        Ok(VerifyConfig {
+            style: Style {
+                color: use_color(args.color, args.output.is_none()),
+            },
+            paths: args.paths,
+            public_key: args.public_key,
+            format: match args.format {
+                VerifyFormatArg::Table => VerifyFormat::Table,
+                VerifyFormatArg::Json => VerifyFormat::Json,
+                VerifyFormatArg::Csv => VerifyFormat::Csv,
+            },
+            output: args.output,
+            threads: args.threads.unwrap_or(0),
+        })
+    }
+}
+
+/// Colour: always, never, or on a terminal when `NO_COLOR` is unset (no-color.org).
+fn use_color(choice: ColorArg, to_stdout: bool) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            to_stdout
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 impl ScanConfig {
@@ -69,14 +125,7 @@ impl ScanConfig {
         if args.threads == Some(0) {
             bail!("--threads must be at least 1");
         }
-        let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-        let color = match args.color {
-            ColorArg::Always => true,
-            ColorArg::Never => false,
-            ColorArg::Auto => {
-                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
+        let color = use_color(args.color, args.output.is_none());
         Ok(ScanConfig {
             paths: args.paths,
             format: match args.format {
@@ -110,6 +159,7 @@ impl ScanConfig {
                 in_memory_bytes: args.in_memory_bytes,
             },
             allow_partial: args.allow_partial,
+            verify: args.verify.then_some(args.public_key),
             style: Style { color },
         })
     }

@@ -27,3 +27,4 @@ pub mod link;
 pub mod normalize;
 pub mod report;
 pub mod triggers;
+pub mod verify;

@@ -4,9 +4,11 @@
 //! module writes results, and every log string passes through [`sanitize`] on its way to a
 //! terminal.
 
+pub mod csv;
 mod json;
 pub mod sanitize;
 mod table;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -123,4 +125,17 @@ pub fn write(
         Format::Table => table::write(report, style, out),
         Format::Json => json::write(report, out),
     }
+}
+
+/// A table in the house style: colour only when asked for.
+fn new_table(style: Style) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
 }

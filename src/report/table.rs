@@ -2,11 +2,10 @@
 
 use std::io::Write;
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Color};
 
 use super::sanitize::terminal;
-use super::{FileStatus, Report, Style};
+use super::{FileStatus, Report, Style, new_table};
 use crate::findings::{Severity, short_role};
 use crate::link::Status;
 
@@ -131,18 +130,6 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
         writeln!(out, "Files not audited\n{files}")?;
     }
     Ok(())
-}
-
-fn new_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_content_arrangement(ContentArrangement::Disabled);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table
 }
 
 fn colored(cell: Cell, color: Option<Color>, style: Style) -> Cell {

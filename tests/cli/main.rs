@@ -8,3 +8,4 @@ mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, 
 mod linking; // edge kinds and identity traps on small hand-built estates
 mod sample; // the bundled sample estate, against its answer key
 mod util;
+mod verify; // offline integrity validation against digest files

@@ -1,0 +1,170 @@
+//! Rendering of `tip-audit verify` results: table, JSON (`tip-audit/verify/v1`), CSV.
+
+use std::io::Write;
+
+use comfy_table::Cell;
+use serde::Serialize;
+
+use super::sanitize::terminal;
+use super::{Style, csv, new_table};
+use crate::verify::{ChainBreak, DigestCheck, FileCheck, FileState, Verification, VerifySummary};
+
+/// Output formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerifyFormat {
+    /// Tables for people.
+    #[default]
+    Table,
+    /// The `tip-audit/verify/v1` document.
+    Json,
+    /// One row per log file, digest and chain break.
+    Csv,
+}
+
+/// Renders a verification.
+pub fn write(
+    v: &Verification,
+    format: VerifyFormat,
+    style: Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        VerifyFormat::Table => table(v, style, out),
+        VerifyFormat::Json => json(v, out),
+        VerifyFormat::Csv => csv_rows(v, out),
+    }
+}
+
+fn table(v: &Verification, style: Style, out: &mut dyn Write) -> std::io::Result<()> {
+    let s = v.summary();
+    writeln!(
+        out,
+        "tip-audit verify: {} log files verified, {} modified, {} missing, {} unverified, {} unreadable",
+        s.verified, s.modified, s.missing, s.unverified, s.unreadable
+    )?;
+    writeln!(
+        out,
+        "{} digests, {} chain breaks; signatures: {} valid, {} invalid, {} not checked",
+        s.digests, s.chain_breaks, s.signatures_valid, s.signatures_invalid, s.signatures_unchecked
+    )?;
+    writeln!(
+        out,
+        "{}\n",
+        if v.intact() {
+            "Everything verifiable is intact."
+        } else {
+            "INTEGRITY PROBLEMS FOUND."
+        }
+    )?;
+    // Unverified files are listed one by one only when they are few; the JSON and CSV list all.
+    let unverified = v
+        .files
+        .iter()
+        .filter(|f| f.state == FileState::Unverified)
+        .count();
+    let show_unverified = unverified <= 10;
+    let problems: Vec<&FileCheck> = v
+        .files
+        .iter()
+        .filter(|f| f.state != FileState::Verified)
+        .filter(|f| show_unverified || f.state != FileState::Unverified)
+        .collect();
+    if !show_unverified {
+        writeln!(
+            out,
+            "{unverified} log files are listed in no digest given (--format json or csv lists them).\n"
+        )?;
+    }
+    if !problems.is_empty() {
+        let mut t = new_table(style);
+        t.set_header(vec!["log file", "state", "detail"]);
+        for f in problems {
+            t.add_row(vec![
+                Cell::new(terminal(f.path.as_deref().unwrap_or(&f.key))),
+                Cell::new(f.state.as_str()),
+                Cell::new(terminal(f.detail.as_deref().unwrap_or(""))),
+            ]);
+        }
+        writeln!(out, "Log files not verified\n{t}\n")?;
+    }
+    if !v.breaks.is_empty() {
+        let mut t = new_table(style);
+        t.set_header(vec!["digest", "chain break"]);
+        for b in &v.breaks {
+            t.add_row(vec![
+                Cell::new(terminal(&b.digest)),
+                Cell::new(terminal(&b.problem)),
+            ]);
+        }
+        writeln!(out, "Digest chain\n{t}\n")?;
+    }
+    if !v.digests.is_empty() {
+        let mut t = new_table(style);
+        t.set_header(vec!["digest", "end time", "log files", "signature", "note"]);
+        for d in &v.digests {
+            t.add_row(vec![
+                Cell::new(terminal(&d.key)),
+                Cell::new(terminal(d.end_time.as_deref().unwrap_or("-"))),
+                Cell::new(d.log_files),
+                Cell::new(format!("{:?}", d.signature).to_lowercase()),
+                Cell::new(terminal(d.note.as_deref().unwrap_or(""))),
+            ]);
+        }
+        writeln!(out, "Digests\n{t}")?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Document<'v> {
+    schema: &'static str,
+    intact: bool,
+    summary: VerifySummary,
+    files: &'v [FileCheck],
+    digests: &'v [DigestCheck],
+    chain_breaks: &'v [ChainBreak],
+}
+
+fn json(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+    let document = Document {
+        schema: "tip-audit/verify/v1",
+        intact: v.intact(),
+        summary: v.summary(),
+        files: &v.files,
+        digests: &v.digests,
+        chain_breaks: &v.breaks,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
+}
+
+fn csv_rows(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(csv::row(["kind", "key", "path", "state", "detail"]).as_bytes())?;
+    for f in &v.files {
+        let row = csv::row([
+            "log_file",
+            &f.key,
+            f.path.as_deref().unwrap_or(""),
+            f.state.as_str(),
+            f.detail.as_deref().unwrap_or(""),
+        ]);
+        out.write_all(row.as_bytes())?;
+    }
+    for d in &v.digests {
+        let state = format!("signature_{:?}", d.signature).to_lowercase();
+        out.write_all(
+            csv::row([
+                "digest",
+                &d.key,
+                &d.path,
+                &state,
+                d.note.as_deref().unwrap_or(""),
+            ])
+            .as_bytes(),
+        )?;
+    }
+    for b in &v.breaks {
+        out.write_all(csv::row(["chain_break", &b.digest, "", "break", &b.problem]).as_bytes())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,434 @@
+//! `tip-audit verify` on a real trail built on disk: gzipped log files, digest files chained
+//! and signed with an RSA key made here, then tampered with in every way the issue lists.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rsa::pkcs1::EncodeRsaPublicKey;
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::util::*;
+
+const BUCKET: &str = "example-cloudtrail-archive";
+const FINGERPRINT: &str = "0123456789abcdef0123456789abcdef";
+
+fn signing_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn sign(private: &RsaPrivateKey, message: &str) -> String {
+    hex::encode(
+        SigningKey::<Sha256>::new(private.clone())
+            .sign(message.as_bytes())
+            .to_bytes(),
+    )
+}
+
+fn gz(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).unwrap();
+    encoder.finish().unwrap()
+}
+
+struct Trail {
+    dir: tempfile::TempDir,
+    logs: Vec<String>,
+    digests: Vec<String>,
+}
+
+impl Trail {
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.path().join(key)
+    }
+}
+
+/// Three hourly digests, each over two log files, chained and signed; the newest digest's
+/// signature saved as a `.sig` sidecar, as from `x-amz-meta-signature`.
+fn build_trail() -> Trail {
+    let dir = tempfile::tempdir().unwrap();
+    let mut logs = Vec::new();
+    let mut digests = Vec::new();
+    let mut previous: Option<(String, String, String)> = None; // key, sha256, signature
+    for hour in 10..13 {
+        let mut entries = Vec::new();
+        for part in 0..2 {
+            let key = format!(
+                "AWSLogs/{APPS}/CloudTrail/us-east-1/2026/03/02/{APPS}_CloudTrail_us-east-1_20260302T{hour}{:02}Z_abcdefghijklmno{part}.json.gz",
+                part * 30 + 5
+            );
+            let record = event(
+                &format!("f5000000-0000-4000-8000-0000000{hour}00{part}"),
+                &format!("2026-03-02T{hour}:{:02}:00Z", part * 30),
+                "s3.amazonaws.com",
+                "ListBuckets",
+                APPS,
+                iam_user(APPS, "auditor", "AKIAWO645SY5AUDITR22"),
+            );
+            let body = serde_json::to_vec(&json!({"Records": [record]})).unwrap();
+            write_file(dir.path(), &key, &gz(&body));
+            entries.push(json!({"s3Bucket": BUCKET, "s3Object": key, "hashValue": sha256_hex(&body), "hashAlgorithm": "SHA-256",
+                "newestEventTime": format!("2026-03-02T{hour}:{:02}:00Z", part * 30), "oldestEventTime": format!("2026-03-02T{hour}:{:02}:00Z", part * 30)}));
+            logs.push(key);
+        }
+        let end = format!("2026-03-02T{}:00:00Z", hour + 1);
+        let key = format!(
+            "AWSLogs/{APPS}/CloudTrail-Digest/us-east-1/2026/03/02/{APPS}_CloudTrail-Digest_us-east-1_org-audit-trail_us-east-1_20260302T{}0000Z.json.gz",
+            hour + 1
+        );
+        let digest = json!({
+            "awsAccountId": APPS, "digestStartTime": format!("2026-03-02T{hour}:00:00Z"), "digestEndTime": end,
+            "digestS3Bucket": BUCKET, "digestS3Object": key, "digestPublicKeyFingerprint": FINGERPRINT,
+            "digestSignatureAlgorithm": "SHA256withRSA", "newestEventTime": format!("2026-03-02T{hour}:30:00Z"),
+            "oldestEventTime": format!("2026-03-02T{hour}:00:00Z"),
+            "previousDigestS3Bucket": previous.as_ref().map(|_| BUCKET),
+            "previousDigestS3Object": previous.as_ref().map(|p| p.0.clone()),
+            "previousDigestHashValue": previous.as_ref().map(|p| p.1.clone()),
+            "previousDigestHashAlgorithm": previous.as_ref().map(|_| "SHA-256"),
+            "previousDigestSignature": previous.as_ref().map(|p| p.2.clone()),
+            "logFiles": entries,
+        });
+        let body = serde_json::to_vec(&digest).unwrap();
+        write_file(dir.path(), &key, &gz(&body));
+        let own = sha256_hex(&body);
+        let signing = format!(
+            "{end}\n{BUCKET}/{key}\n{own}\n{}",
+            previous.as_ref().map_or("null".to_owned(), |p| p.2.clone())
+        );
+        let signature = sign(signing_key(), &signing);
+        previous = Some((key.clone(), own, signature));
+        digests.push(key);
+    }
+    let (newest, _, signature) = previous.unwrap();
+    std::fs::write(
+        format!("{}.sig", dir.path().join(&newest).display()),
+        signature,
+    )
+    .unwrap();
+    Trail { dir, logs, digests }
+}
+
+fn public_pem(dir: &Path, private: &RsaPrivateKey) -> PathBuf {
+    let pem = RsaPublicKey::from(private)
+        .to_pkcs1_pem(rsa::pkcs1::LineEnding::LF)
+        .unwrap();
+    write_file(dir, "key.pem", pem.as_bytes())
+}
+
+fn verify(trail: &Trail, key: Option<&Path>) -> (i32, Value) {
+    let mut cmd = tip();
+    cmd.arg("verify")
+        .arg(trail.dir.path().join("AWSLogs"))
+        .args(["--format", "json"]);
+    if let Some(key) = key {
+        cmd.arg("--public-key").arg(key);
+    }
+    let output = cmd.output().unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+    )
+}
+
+fn states(document: &Value) -> Vec<(String, String)> {
+    document["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["key"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('_')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                f["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn signatures(document: &Value) -> Vec<String> {
+    document["digests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["signature"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Re-gzips a file after changing its decompressed text.
+fn rewrite(path: &Path, change: impl Fn(String) -> String) {
+    let mut text = String::new();
+    use std::io::Read;
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    std::fs::write(path, gz(change(text).as_bytes())).unwrap();
+}
+
+#[test]
+fn an_intact_trail_verifies_with_every_signature() {
+    let trail = build_trail();
+    let pem = public_pem(trail.dir.path(), signing_key());
+    let (code, document) = verify(&trail, Some(&pem));
+    assert_eq!(code, 0, "{document:#}");
+    assert_eq!(document["intact"], true);
+    assert_eq!(document["summary"]["verified"], 6);
+    assert_eq!(document["summary"]["chain_breaks"], 0);
+    assert_eq!(
+        signatures(&document),
+        ["valid", "valid", "valid"],
+        "two from successors, the newest from its sidecar"
+    );
+}
+
+#[test]
+fn without_a_key_signatures_are_unchecked_and_say_why() {
+    let trail = build_trail();
+    std::fs::remove_file(format!("{}.sig", trail.path(&trail.digests[2]).display())).unwrap();
+    let (code, document) = verify(&trail, None);
+    assert_eq!(code, 0);
+    let notes: Vec<&str> = document["digests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes[0], "no --public-key given");
+    assert!(notes[2].starts_with("newest digest: its signature is in S3 object metadata"));
+}
+
+#[test]
+fn an_edited_event_is_a_modified_file() {
+    let trail = build_trail();
+    rewrite(&trail.path(&trail.logs[3]), |t| {
+        t.replace("ListBuckets", "DeleteBucket")
+    });
+    let (code, document) = verify(&trail, None);
+    assert_eq!(code, 1);
+    assert_eq!(document["summary"]["modified"], 1);
+    let modified: Vec<_> = states(&document)
+        .into_iter()
+        .filter(|(_, s)| s == "modified")
+        .collect();
+    assert_eq!(
+        modified,
+        [("abcdefghijklmno1.json.gz".to_owned(), "modified".to_owned())]
+    );
+    assert_eq!(
+        document["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["state"] == "modified")
+            .unwrap()["key"],
+        trail.logs[3]
+    );
+}
+
+#[test]
+fn a_deleted_log_file_is_missing() {
+    let trail = build_trail();
+    std::fs::remove_file(trail.path(&trail.logs[0])).unwrap();
+    let (code, document) = verify(&trail, None);
+    assert_eq!(code, 1);
+    assert_eq!(document["summary"]["missing"], 1);
+    assert_eq!(document["summary"]["verified"], 5);
+}
+
+#[test]
+fn a_deleted_digest_breaks_the_chain_and_leaves_its_files_unverified() {
+    let trail = build_trail();
+    std::fs::remove_file(trail.path(&trail.digests[1])).unwrap();
+    let pem = public_pem(trail.dir.path(), signing_key());
+    let (code, document) = verify(&trail, Some(&pem));
+    assert_eq!(code, 1);
+    assert_eq!(document["summary"]["unverified"], 2);
+    let breaks = document["chain_breaks"].as_array().unwrap();
+    assert_eq!(breaks.len(), 2, "{breaks:#?}");
+    assert!(breaks[0]["problem"].as_str().unwrap().contains(&format!(
+        "the previous digest {} is missing",
+        trail.digests[1]
+    )));
+    assert!(breaks[1]["problem"].as_str().unwrap().starts_with("a gap:"));
+    assert_eq!(
+        signatures(&document),
+        ["unchecked", "valid"],
+        "digest 1's signature lived in the deleted digest"
+    );
+}
+
+#[test]
+fn an_edited_digest_breaks_the_hash_chain_and_its_signature() {
+    let trail = build_trail();
+    rewrite(&trail.path(&trail.digests[0]), |t| {
+        t.replace(
+            "\"newestEventTime\":\"2026-03-02T10:30:00Z\"",
+            "\"newestEventTime\":\"2026-03-02T10:31:00Z\"",
+        )
+    });
+    let pem = public_pem(trail.dir.path(), signing_key());
+    let (code, document) = verify(&trail, Some(&pem));
+    assert_eq!(code, 1);
+    let breaks = document["chain_breaks"].as_array().unwrap();
+    assert_eq!(breaks.len(), 1);
+    assert!(
+        breaks[0]["problem"]
+            .as_str()
+            .unwrap()
+            .starts_with("previousDigestHashValue does not match")
+    );
+    assert_eq!(signatures(&document), ["invalid", "valid", "valid"]);
+}
+
+#[test]
+fn a_swapped_signature_is_invalid() {
+    let trail = build_trail();
+    // Put digest 1's signature (held by digest 2) where digest 2's belongs (in digest 3).
+    let path1 = trail.path(&trail.digests[1]);
+    let mut text = String::new();
+    use std::io::Read;
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&path1).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let digest1: Value = serde_json::from_str(&text).unwrap();
+    let stolen = digest1["previousDigestSignature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    rewrite(&trail.path(&trail.digests[2]), |t| {
+        let mut d: Value = serde_json::from_str(&t).unwrap();
+        d["previousDigestSignature"] = json!(stolen);
+        d.to_string()
+    });
+    let pem = public_pem(trail.dir.path(), signing_key());
+    let (code, document) = verify(&trail, Some(&pem));
+    assert_eq!(code, 1);
+    assert_eq!(
+        signatures(&document),
+        ["valid", "invalid", "invalid"],
+        "digest 3 changed too, so its sidecar no longer matches"
+    );
+}
+
+#[test]
+fn the_wrong_key_fails_every_signature() {
+    let trail = build_trail();
+    let other = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+    let pem = public_pem(trail.dir.path(), &other);
+    let (code, document) = verify(&trail, Some(&pem));
+    assert_eq!(code, 1);
+    assert_eq!(signatures(&document), ["invalid", "invalid", "invalid"]);
+}
+
+#[test]
+fn list_public_keys_json_is_matched_by_fingerprint() {
+    use base64::Engine;
+    let trail = build_trail();
+    let der = RsaPublicKey::from(signing_key()).to_pkcs1_der().unwrap();
+    let value = base64::engine::general_purpose::STANDARD.encode(der.as_bytes());
+    let listed = |fingerprint: &str| {
+        json!({"PublicKeyList": [{"Value": value, "ValidityStartTime": "2026-01-01T00:00:00Z",
+        "ValidityEndTime": "2027-01-01T00:00:00Z", "Fingerprint": fingerprint}]})
+    };
+    let right = write_file(
+        trail.dir.path(),
+        "keys.json",
+        listed(FINGERPRINT).to_string().as_bytes(),
+    );
+    let (code, document) = verify(&trail, Some(&right));
+    assert_eq!(code, 0);
+    assert_eq!(signatures(&document), ["valid", "valid", "valid"]);
+    let wrong = write_file(
+        trail.dir.path(),
+        "other-keys.json",
+        listed("ffffffffffffffffffffffffffffffff")
+            .to_string()
+            .as_bytes(),
+    );
+    let (code, document) = verify(&trail, Some(&wrong));
+    assert_eq!(code, 0, "nothing verifiable failed");
+    assert_eq!(
+        signatures(&document),
+        ["unchecked", "unchecked", "unchecked"]
+    );
+    assert!(
+        document["digests"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("no key with fingerprint")
+    );
+}
+
+#[test]
+fn scan_with_verify_leaves_out_a_modified_file() {
+    let trail = build_trail();
+    rewrite(&trail.path(&trail.logs[2]), |t| {
+        t.replace("ListBuckets", "PutBucketPolicy")
+    });
+    let output = tip()
+        .arg("scan")
+        .arg(trail.dir.path())
+        .args(["--verify", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an audit with a file left out is incomplete"
+    );
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        document["summary"]["events"], 5,
+        "the modified file's event is not audited"
+    );
+    let refused: Vec<&Value> = document["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "failed")
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed integrity verification")
+    );
+    assert!(
+        refused[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(&trail.logs[2])
+    );
+}
+
+#[test]
+fn csv_output_lists_every_file() {
+    let trail = build_trail();
+    let output = tip()
+        .arg("verify")
+        .arg(trail.dir.path())
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("kind,key,path,state,detail\n"));
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("log_file,")).count(),
+        6
+    );
+    assert_eq!(text.lines().filter(|l| l.starts_with("digest,")).count(), 3);
+}
