@@ -5,17 +5,23 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
-use anyhow::Context;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
 use rayon::prelude::*;
 
 use crate::cli::{Cli, Command};
-use crate::config::{ScanConfig, VerifyConfig};
+use crate::config::{ChainsConfig, InputConfig, ScanConfig, TimelineConfig, VerifyConfig};
 use crate::decode::{self, Verdict};
+use crate::directory::Directory;
 use crate::discover::{self, Filter, Source, SourceKind};
 use crate::estate::{Estate, FileOutcome};
 use crate::findings;
+use crate::identity::HumanId;
 use crate::link::Graph;
+use crate::link::tree::ChainView;
 use crate::report::{self, FileNote, FileStatus, Report, Summary};
+use crate::timeline::{self, Row};
 use crate::triggers::Triggers;
 use crate::verify::{self, KeyRing};
 
@@ -35,11 +41,56 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => {
             let config = ScanConfig::from_args(args)?;
-            let report = scan(&config)?;
+            let analysis = analyze(&config.input, config.verify.as_ref())?;
+            let report = &analysis.report;
             emit(config.output.as_deref(), |out| {
-                report::write(&report, config.format, config.style, out)
+                report::write(report, config.format, config.style, out)
             })?;
-            Ok(outcome(&report, &config))
+            Ok(outcome(report, &config))
+        }
+        Command::Chains(args) => {
+            let config = ChainsConfig::from_args(args)?;
+            let analysis = analyze(&config.input, None)?;
+            let graph = &analysis.graph;
+            let humans = match &config.human {
+                Some(text) => Some(humans_named(&analysis, text)?),
+                None => None,
+            };
+            let children = graph.children();
+            let views: Vec<ChainView> = graph
+                .chains
+                .iter()
+                .filter(|c| config.chain.as_ref().is_none_or(|id| *id == c.id))
+                .filter(|c| humans.as_ref().is_none_or(|h| h.contains(&c.human)))
+                .map(|c| graph.view(c, &children))
+                .collect();
+            if let Some(id) = &config.chain
+                && views.is_empty()
+            {
+                bail!("no chain {id} in these logs");
+            }
+            emit(config.output.as_deref(), |out| {
+                report::chains::write(&views, config.format, config.style, out)
+            })?;
+            Ok(completeness(&analysis.report))
+        }
+        Command::Timeline(args) => {
+            let config = TimelineConfig::from_args(args)?;
+            if config.input.paths.iter().any(|p| p.as_os_str() == "-") {
+                bail!("timeline reads the files twice: save standard input to a file first");
+            }
+            let analysis = analyze(&config.input, None)?;
+            let humans = humans_named(&analysis, &config.human)?;
+            let rows = timeline_rows(&analysis, &humans, &config.input)?;
+            let shown = humans
+                .iter()
+                .map(|h| analysis.graph.display(h))
+                .collect::<Vec<_>>()
+                .join(", ");
+            emit(config.output.as_deref(), |out| {
+                report::timeline::write(&shown, &rows, config.format, config.style, out)
+            })?;
+            Ok(completeness(&analysis.report))
         }
         Command::Verify(args) => {
             let config = VerifyConfig::from_args(args)?;
@@ -70,16 +121,37 @@ fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
         .context("cannot start worker threads")
 }
 
+/// What a first pass over the inputs found.
+pub struct Analysis {
+    /// The report of a scan.
+    pub report: Report,
+    /// The linked estate.
+    pub graph: Graph,
+    /// The sources read, in order.
+    pub sources: Vec<Source>,
+    /// Identity Center users from `--users`.
+    pub directory: Directory,
+}
+
 /// Audits the inputs named in `config`.
 pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
+    Ok(analyze(&config.input, config.verify.as_ref())?.report)
+}
+
+/// The first pass: discover, read every file in parallel, link, find.
+fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow::Result<Analysis> {
+    let directory = match &input.users {
+        Some(path) => Directory::load(path)?,
+        None => Directory::default(),
+    };
     let triggers = Triggers::builtin();
-    let mut discovered = discover::sources(&config.paths, &config.filter);
-    let pool = pool(config.threads)?;
+    let mut discovered = discover::sources(&input.paths, &input.filter);
+    let pool = pool(input.threads)?;
     let mut refused = Vec::new();
-    if let Some(public_key) = &config.verify {
+    if let Some(public_key) = verify {
         let keys = public_key.as_deref().map(KeyRing::load).transpose()?;
         // The filters leave digests out, so verification looks at everything given.
-        let everything = discover::sources(&config.paths, &Filter::default());
+        let everything = discover::sources(&input.paths, &Filter::default());
         let verification = pool.install(|| verify::run(&everything.sources, keys.as_ref()));
         let failed = verification.failed_paths();
         discovered.sources.retain(|source| {
@@ -95,7 +167,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
             .sources
             .par_iter()
             .enumerate()
-            .map(|(i, source)| read_file(i as u32, source, config, &triggers))
+            .map(|(i, source)| read_file(i as u32, source, input, &triggers))
             .collect()
     });
 
@@ -105,7 +177,7 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         .map(Source::display)
         .zip(read)
         .map(|(path, (verdict, outcome))| (path, verdict, outcome));
-    let mut report = assemble(files, discovered.pruned, config);
+    let (mut report, graph) = assemble(files, discovered.pruned, input, &directory);
     for path in refused {
         report.files.push(FileNote {
             path,
@@ -118,27 +190,90 @@ pub fn scan(config: &ScanConfig) -> anyhow::Result<Report> {
         report.summary.files_failed += 1;
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(report)
+    Ok(Analysis {
+        report,
+        graph,
+        sources: discovered.sources,
+        directory,
+    })
+}
+
+/// The people `text` names, or a usage error saying nobody matched.
+fn humans_named(analysis: &Analysis, text: &str) -> anyhow::Result<Vec<HumanId>> {
+    let ids = analysis.directory.find(text);
+    let humans = analysis.graph.humans_named(text, &ids);
+    if humans.is_empty() {
+        bail!(
+            "no person named {text:?} in these logs (try an Identity Center user id or name, an IAM user ARN or name, a source identity)"
+        );
+    }
+    Ok(humans)
+}
+
+/// The second pass of `timeline`: every event of the people's sessions, in time order.
+fn timeline_rows(
+    analysis: &Analysis,
+    humans: &[HumanId],
+    input: &InputConfig,
+) -> anyhow::Result<Vec<Row>> {
+    let places = timeline::places(&analysis.graph, humans);
+    let per_file: Vec<Vec<Row>> = pool(input.threads)?.install(|| {
+        analysis
+            .sources
+            .par_iter()
+            .enumerate()
+            .map(|(i, source)| {
+                let mut rows = Vec::new();
+                if !matches!(source.kind, SourceKind::Unreadable(_)) {
+                    let path = source.display();
+                    decode::file(source, &input.limits, |record| {
+                        timeline::rows_of(
+                            &analysis.graph,
+                            &places,
+                            &input.filter,
+                            &path,
+                            i as u32,
+                            record,
+                            &mut rows,
+                        )
+                    });
+                }
+                rows
+            })
+            .collect()
+    });
+    Ok(timeline::finish(per_file.into_iter().flatten().collect()))
+}
+
+/// The exit status of a command that reports no findings: incomplete input or not.
+fn completeness(report: &Report) -> Outcome {
+    if report.is_incomplete() {
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
+    }
 }
 
 /// Audits one in-memory file end to end, with default settings: the entry point for fuzzing
 /// and property tests.
 pub fn audit_bytes(bytes: &[u8]) -> Report {
-    let config = ScanConfig::default();
+    let input = InputConfig::default();
     let triggers = Triggers::builtin();
     let mut outcome = FileOutcome::default();
-    let verdict = decode::bytes_of(bytes, &config.limits, |record| {
-        outcome.record(record, 0, &config.filter, &triggers)
+    let verdict = decode::bytes_of(bytes, &input.limits, |record| {
+        outcome.record(record, 0, &input.filter, &triggers)
     });
-    assemble([("<bytes>".to_owned(), verdict, outcome)], 0, &config)
+    let read = [("<bytes>".to_owned(), verdict, outcome)];
+    assemble(read, 0, &input, &Directory::default()).0
 }
 
 /// Merges per-file outcomes in input order, links, finds, and builds the report.
 fn assemble(
     read: impl IntoIterator<Item = (String, Verdict, FileOutcome)>,
     pruned: u64,
-    config: &ScanConfig,
-) -> Report {
+    input: &InputConfig,
+    directory: &Directory,
+) -> (Report, Graph) {
     let mut estate = Estate::default();
     let mut summary = Summary {
         files_pruned: pruned,
@@ -192,7 +327,8 @@ fn assemble(
     summary.duplicates = estate.duplicates;
     summary.events = estate.events();
 
-    let graph = Graph::build(estate, &config.link);
+    let mut graph = Graph::build(estate, &input.link);
+    graph.add_user_names(directory.names());
     let findings = findings::detect(&graph);
     let shared_roles = findings::shared_roles(&graph);
     let humans: BTreeSet<_> = graph
@@ -210,26 +346,39 @@ fn assemble(
         .count() as u64;
     summary.chains = graph.chains.len() as u64;
     summary.coverage = graph.coverage.clone();
-    Report {
+    let children = graph.children();
+    let drawn: BTreeSet<&str> = findings
+        .iter()
+        .filter_map(|f| f.chain_id.as_deref())
+        .collect();
+    let chains = graph
+        .chains
+        .iter()
+        .filter(|c| drawn.contains(c.id.as_str()))
+        .map(|c| graph.view(c, &children))
+        .collect();
+    let report = Report {
         summary,
         findings,
         shared_roles,
         files,
-    }
+        chains,
+    };
+    (report, graph)
 }
 
 fn read_file(
     index: u32,
     source: &Source,
-    config: &ScanConfig,
+    input: &InputConfig,
     triggers: &Triggers,
 ) -> (Verdict, FileOutcome) {
     let mut outcome = FileOutcome::default();
     if let SourceKind::Unreadable(reason) = &source.kind {
         return (Verdict::Failed(reason.clone()), outcome);
     }
-    let verdict = decode::file(source, &config.limits, |record| {
-        outcome.record(record, index, &config.filter, triggers)
+    let verdict = decode::file(source, &input.limits, |record| {
+        outcome.record(record, index, &input.filter, triggers)
     });
     (verdict, outcome)
 }

@@ -23,6 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// Audit the logs: sessions, chains, findings, shared roles.
     Scan(ScanArgs),
+    /// Show the session trees: who started what, and where the person was lost.
+    Chains(ChainsArgs),
+    /// Every event of one person, and of the sessions in their chains, in time order.
+    Timeline(TimelineArgs),
     /// Check log files against CloudTrail digest files, offline: hashes, digest chain, signatures.
     #[command(
         after_help = "Exit status: 0 everything verifiable is intact; 1 a log file or digest \
@@ -71,25 +75,13 @@ pub enum VerifyFormatArg {
     Csv,
 }
 
-/// `tip-audit scan`.
+/// What to read and how to link it: shared by `scan`, `chains` and `timeline`.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub struct InputArgs {
     /// Log files or folders (walked recursively); `-` reads standard input. Gzip or plain;
     /// trail files, JSON Lines, lookup-events output, EventBridge events, JSON arrays.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
-
-    /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Exit with status 1 when a finding at or above this severity exists.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
-    pub fail_on: FailOnArg,
 
     /// Only events at or after this time (RFC 3339, or a date YYYY-MM-DD).
     #[arg(long, value_name = "TIME")]
@@ -111,6 +103,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DURATION", default_value = "15m")]
     pub link_window: String,
 
+    /// Identity Center users: the JSON of `aws identitystore list-users` (pages may be
+    /// concatenated), to show user ids as user names.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -128,6 +125,30 @@ pub struct ScanArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20, hide = true)]
     pub in_memory_bytes: u64,
 
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `tip-audit scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Inputs and linking.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
+    pub fail_on: FailOnArg,
+
     /// Verify the logs against their digest files first, and leave out of the audit every log
     /// file that fails (modified or unreadable).
     #[arg(long)]
@@ -141,10 +162,77 @@ pub struct ScanArgs {
     /// The cost: a CI gate passes on an audit that did not see every event.
     #[arg(long)]
     pub allow_partial: bool,
+}
 
-    /// When to use colour in tables.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+/// `tip-audit chains`.
+#[derive(Debug, Args)]
+pub struct ChainsArgs {
+    /// Inputs and linking.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Only this chain (its id, as in findings: `ch-…`).
+    #[arg(long, value_name = "ID")]
+    pub chain: Option<String>,
+
+    /// Only the chains of this person (see `timeline --human`).
+    #[arg(long, value_name = "H")]
+    pub human: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ChainsFormatArg::Text)]
+    pub format: ChainsFormatArg,
+
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `tip-audit timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Inputs and linking.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The person: an Identity Center user id, user name or e-mail (with --users), an IAM
+    /// user ARN or name, a SAML subject, or a source identity.
+    #[arg(long, value_name = "H", required = true)]
+    pub human: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormatArg::Table)]
+    pub format: TimelineFormatArg,
+
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `chains --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChainsFormatArg {
+    /// An indented tree, one line per session.
+    Text,
+    /// Chains with their sessions and edges.
+    Json,
+    /// Graphviz.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+/// `timeline --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormatArg {
+    /// A table.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One event per line.
+    Jsonl,
+    /// CSV (formula-injection safe).
+    Csv,
 }
 
 /// `--format`.
@@ -154,6 +242,8 @@ pub enum FormatArg {
     Table,
     /// The tip-audit/scan/v1 JSON document.
     Json,
+    /// One self-contained HTML page with each finding's chain drawn.
+    Html,
 }
 
 /// `--fail-on`.

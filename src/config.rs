@@ -6,39 +6,124 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use crate::cli::{ColorArg, FailOnArg, FormatArg, ScanArgs, VerifyArgs, VerifyFormatArg};
+use crate::cli::{
+    ChainsArgs, ChainsFormatArg, ColorArg, FailOnArg, FormatArg, InputArgs, ScanArgs, TimelineArgs,
+    TimelineFormatArg, VerifyArgs, VerifyFormatArg,
+};
 use crate::decode::Limits;
 use crate::discover::Filter;
 use crate::findings::Severity;
 use crate::link::LinkOptions;
 use crate::report::verify::VerifyFormat;
-use crate::report::{Format, Style};
+use crate::report::{ChainsFormat, Format, Style, TimelineFormat};
+
+/// What to read and how to link it: shared by `scan`, `chains` and `timeline`.
+#[derive(Debug, Clone, Default)]
+pub struct InputConfig {
+    /// Inputs.
+    pub paths: Vec<PathBuf>,
+    /// Event and file filters.
+    pub filter: Filter,
+    /// Linking settings.
+    pub link: LinkOptions,
+    /// Identity Center directory export (`--users`).
+    pub users: Option<PathBuf>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Size limits.
+    pub limits: Limits,
+}
 
 /// Settings for one scan.
 #[derive(Debug, Clone, Default)]
 pub struct ScanConfig {
-    /// Inputs.
-    pub paths: Vec<PathBuf>,
+    /// What to read.
+    pub input: InputConfig,
     /// Output format.
     pub format: Format,
     /// Output file (stdout when absent).
     pub output: Option<PathBuf>,
     /// Fail when a finding at or above this exists.
     pub fail_on: Option<Severity>,
-    /// Event and file filters.
-    pub filter: Filter,
-    /// Linking settings.
-    pub link: LinkOptions,
-    /// Worker threads (0: one per core).
-    pub threads: usize,
-    /// Size limits.
-    pub limits: Limits,
     /// Terminal style.
     pub style: Style,
     /// Exit on findings even when some input could not be read.
     pub allow_partial: bool,
     /// Verify against digests first (`--verify`), with these keys.
     pub verify: Option<Option<PathBuf>>,
+}
+
+/// Settings for `chains`.
+#[derive(Debug, Clone)]
+pub struct ChainsConfig {
+    /// What to read.
+    pub input: InputConfig,
+    /// Only this chain.
+    pub chain: Option<String>,
+    /// Only this person's chains.
+    pub human: Option<String>,
+    /// Output format.
+    pub format: ChainsFormat,
+    /// Output file.
+    pub output: Option<PathBuf>,
+    /// Terminal style.
+    pub style: Style,
+}
+
+/// Settings for `timeline`.
+#[derive(Debug, Clone)]
+pub struct TimelineConfig {
+    /// What to read.
+    pub input: InputConfig,
+    /// The person.
+    pub human: String,
+    /// Output format.
+    pub format: TimelineFormat,
+    /// Output file.
+    pub output: Option<PathBuf>,
+    /// Terminal style.
+    pub style: Style,
+}
+
+impl ChainsConfig {
+    /// Resolves the arguments.
+    pub fn from_args(args: ChainsArgs) -> anyhow::Result<ChainsConfig> {
+        Ok(ChainsConfig {
+            style: Style {
+                color: use_color(args.input.color, args.output.is_none()),
+            },
+            input: InputConfig::from_args(args.input)?,
+            chain: args.chain,
+            human: args.human,
+            format: match args.format {
+                ChainsFormatArg::Text => ChainsFormat::Text,
+                ChainsFormatArg::Json => ChainsFormat::Json,
+                ChainsFormatArg::Dot => ChainsFormat::Dot,
+                ChainsFormatArg::Mermaid => ChainsFormat::Mermaid,
+            },
+            output: args.output,
+        })
+    }
+}
+
+impl TimelineConfig {
+    /// Resolves the arguments.
+    pub fn from_args(args: TimelineArgs) -> anyhow::Result<TimelineConfig> {
+        Ok(TimelineConfig {
+            style: Style {
+                color: use_color(args.input.color, args.output.is_none()),
+            },
+            input: InputConfig::from_args(args.input)?,
+            human: args.human,
+            format: match args.format {
+                TimelineFormatArg::Table => TimelineFormat::Table,
+                TimelineFormatArg::Json => TimelineFormat::Json,
+                TimelineFormatArg::Jsonl => TimelineFormat::Jsonl,
+                TimelineFormatArg::Csv => TimelineFormat::Csv,
+            },
+            output: args.output,
+        })
+    }
 }
 
 /// Settings for `verify`.
@@ -94,9 +179,9 @@ fn use_color(choice: ColorArg, to_stdout: bool) -> bool {
     }
 }
 
-impl ScanConfig {
-    /// Resolves the arguments; an error here is a usage error (exit status 2).
-    pub fn from_args(args: ScanArgs) -> anyhow::Result<ScanConfig> {
+impl InputConfig {
+    /// Resolves the shared arguments; an error here is a usage error (exit status 2).
+    pub fn from_args(args: InputArgs) -> anyhow::Result<InputConfig> {
         let window = humantime::parse_duration(&args.link_window).with_context(|| {
             format!(
                 "--link-window {:?} is not a duration (try 15m)",
@@ -125,20 +210,8 @@ impl ScanConfig {
         if args.threads == Some(0) {
             bail!("--threads must be at least 1");
         }
-        let color = use_color(args.color, args.output.is_none());
-        Ok(ScanConfig {
+        Ok(InputConfig {
             paths: args.paths,
-            format: match args.format {
-                FormatArg::Table => Format::Table,
-                FormatArg::Json => Format::Json,
-            },
-            output: args.output,
-            fail_on: match args.fail_on {
-                FailOnArg::Low => Some(Severity::Low),
-                FailOnArg::Medium => Some(Severity::Medium),
-                FailOnArg::High => Some(Severity::High),
-                FailOnArg::Never => None,
-            },
             filter: Filter {
                 since,
                 until,
@@ -152,15 +225,39 @@ impl ScanConfig {
                 window,
                 ..LinkOptions::default()
             },
+            users: args.users,
             threads: args.threads.unwrap_or(0),
             limits: Limits {
                 max_file_bytes: args.max_file_bytes,
                 max_ratio: args.max_ratio,
                 in_memory_bytes: args.in_memory_bytes,
             },
+        })
+    }
+}
+
+impl ScanConfig {
+    /// Resolves the arguments; an error here is a usage error (exit status 2).
+    pub fn from_args(args: ScanArgs) -> anyhow::Result<ScanConfig> {
+        Ok(ScanConfig {
+            style: Style {
+                color: use_color(args.input.color, args.output.is_none()),
+            },
+            input: InputConfig::from_args(args.input)?,
+            format: match args.format {
+                FormatArg::Table => Format::Table,
+                FormatArg::Json => Format::Json,
+                FormatArg::Html => Format::Html,
+            },
+            output: args.output,
+            fail_on: match args.fail_on {
+                FailOnArg::Low => Some(Severity::Low),
+                FailOnArg::Medium => Some(Severity::Medium),
+                FailOnArg::High => Some(Severity::High),
+                FailOnArg::Never => None,
+            },
             allow_partial: args.allow_partial,
             verify: args.verify.then_some(args.public_key),
-            style: Style { color },
         })
     }
 }

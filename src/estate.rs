@@ -64,6 +64,8 @@ pub struct Session {
     pub kind: IdentityKind,
     /// The principal ARN (`assumed-role/…/session` for roles).
     pub arn: Option<String>,
+    /// How the principal is shown: its ARN, else its type and name or id.
+    pub label: String,
     /// The session issuer ARN (the role, with its path).
     pub issuer_arn: Option<String>,
     /// The session issuer's unique id (`AROA…` for roles).
@@ -99,6 +101,7 @@ impl Session {
             key,
             kind: actor.kind.clone().unwrap_or(IdentityKind::Missing),
             arn: actor.arn.as_deref().map(str::to_owned),
+            label: principal_label(actor),
             issuer_arn: actor.issuer_arn.as_deref().map(str::to_owned),
             issuer_principal_id: actor.issuer_principal_id.as_deref().map(str::to_owned),
             access_key: actor.access_key.as_deref().map(str::to_owned),
@@ -179,6 +182,21 @@ impl Session {
             self.lake_formation_role = other.lake_formation_role;
         }
     }
+}
+
+/// The principal as shown: its ARN, else its type with a name or id (`SAMLUser alice@example.com`).
+pub(crate) fn principal_label(actor: &crate::event::Actor<'_>) -> String {
+    if let Some(arn) = actor.arn.as_deref() {
+        return arn.to_owned();
+    }
+    let kind = actor.kind.as_ref().map_or("", IdentityKind::as_str);
+    let who = actor
+        .user_name
+        .as_deref()
+        .or(actor.on_behalf_of.as_ref().map(|o| o.user_id.as_ref()))
+        .or(actor.principal_id.as_deref())
+        .unwrap_or("");
+    format!("{kind} {who}").trim().to_owned()
 }
 
 fn issued_to(actor: &crate::event::Actor<'_>) -> Option<String> {
@@ -446,7 +464,7 @@ impl FileOutcome {
     }
 }
 
-fn in_scope(event: &Event<'_>, filter: &Filter) -> bool {
+pub(crate) fn in_scope(event: &Event<'_>, filter: &Filter) -> bool {
     let listed = |wanted: &[String], value: Option<&str>| {
         wanted.is_empty() || value.is_some_and(|v| wanted.iter().any(|w| w == v))
     };

@@ -89,7 +89,8 @@ fn resolve(
         };
         return Attribution {
             human: Some(human.clone()),
-            evidence: Some(Evidence::Lineage),
+            // A lost session's events do not name the person at all.
+            evidence: (status == Status::Reconstructable).then_some(Evidence::Lineage),
             status,
             chain_root: a.chain_root,
         };

@@ -7,6 +7,7 @@
 
 mod attribute;
 mod edges;
+pub mod tree;
 
 use std::collections::BTreeMap;
 
@@ -225,6 +226,43 @@ impl Graph {
     fn session_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
         let (sa, sb) = (&self.estate.sessions[a], &self.estate.sessions[b]);
         (sa.first.order(), &sa.key).cmp(&(sb.first.order(), &sb.key))
+    }
+
+    /// Adds user names from a directory export; they win over names learned from sessions.
+    pub fn add_user_names<'a>(&mut self, names: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (id, name) in names {
+            self.user_names.insert(id.to_owned(), name.to_owned());
+        }
+    }
+
+    /// The people a user's text names: an Identity Center user id or name (and, through
+    /// `--users`, an e-mail or display name), an IAM user ARN or name, a SAML subject, a
+    /// source identity.
+    pub fn humans_named(&self, text: &str, directory_ids: &[&str]) -> Vec<HumanId> {
+        let wanted = text.to_lowercase();
+        let mut found: Vec<HumanId> = self
+            .attribution
+            .iter()
+            .filter_map(|a| a.human.as_ref())
+            .filter(|human| match human {
+                HumanId::IdentityCenter(id) => {
+                    id == text
+                        || directory_ids.contains(&id.as_str())
+                        || self
+                            .user_names
+                            .get(id)
+                            .is_some_and(|n| n.to_lowercase() == wanted)
+                }
+                HumanId::Name(name) => name.to_lowercase() == wanted,
+                HumanId::Principal(arn) => {
+                    arn == text || arn.rsplit_once('/').is_some_and(|(_, name)| name == text)
+                }
+            })
+            .cloned()
+            .collect();
+        found.sort();
+        found.dedup();
+        found
     }
 
     /// How a person is shown: user name where known, else the best id.

@@ -4,11 +4,17 @@
 //! module writes results, and every log string passes through [`sanitize`] on its way to a
 //! terminal.
 
+pub mod chains;
 pub mod csv;
+mod html;
 mod json;
 pub mod sanitize;
 mod table;
+pub mod timeline;
 pub mod verify;
+
+pub use chains::ChainsFormat;
+pub use timeline::TimelineFormat;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -26,6 +32,8 @@ pub enum Format {
     Table,
     /// The `tip-audit/scan/v1` document.
     Json,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// How terminal output looks.
@@ -103,6 +111,8 @@ pub struct Report {
     pub shared_roles: Vec<SharedRole>,
     /// Files not fully audited, by path.
     pub files: Vec<FileNote>,
+    /// The chains findings are in, drawn in the HTML report.
+    pub chains: Vec<crate::link::tree::ChainView>,
 }
 
 impl Report {
@@ -124,6 +134,7 @@ pub fn write(
     match format {
         Format::Table => table::write(report, style, out),
         Format::Json => json::write(report, out),
+        Format::Html => html::write(report, out),
     }
 }
 

@@ -1,0 +1,273 @@
+//! `--format html`: one self-contained page (no script, no network) with the summary, findings,
+//! shared roles and each finding's chain drawn as inline SVG. Every log string is escaped.
+#![allow(clippy::write_with_newline)] // HTML is built as text; its newlines are part of the markup
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use super::{FileStatus, Report};
+use crate::link::Status;
+use crate::link::tree::{ChainView, Node};
+
+/// Escapes text for HTML content and attribute values.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem;color:#1a202c;background:#fafafa}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
+.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:.5rem 0;background:#fff}
+td,th{border:1px solid #ddd;padding:.3rem .6rem;font-size:.85rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}.sev-high{color:#fff;background:#c0392b}.sev-medium{background:#f6c343}.sev-low{background:#bcd4f6}
+.bar{display:flex;height:1.2rem;width:100%;max-width:48rem;border:1px solid #ccc;margin:.5rem 0}
+.bar div{height:100%}.propagated{background:#48bb78}.reconstructable{background:#ecc94b}.lost{background:#e53e3e}
+.unattributed{background:#a0aec0}.service{background:#e2e8f0}.legend span{display:inline-block;margin-right:1rem;font-size:.85rem}
+.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
+.finding{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}
+.finding h3{margin:.1rem 0 .5rem 0;font-size:1rem}code{font-size:.85rem}svg{max-width:100%}
+";
+
+/// Writes the page.
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let s = &report.summary;
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>tip-audit report</title><style>{STYLE}</style></head><body>\n\
+         <h1>tip-audit: trusted identity propagation audit</h1>\n\
+         <p class=\"sub\">{} files read, {} skipped ({} failed) · {} events ({} duplicates) · {} people · {} sessions · {} chains · {} findings</p>\n",
+        s.files,
+        s.files_skipped,
+        s.files_failed,
+        s.events,
+        s.duplicates,
+        s.humans,
+        s.sessions,
+        s.chains,
+        report.findings.len()
+    );
+
+    page.push_str("<h2>Coverage</h2>\n<div class=\"bar\" id=\"coverage\">");
+    let total: u64 = s.coverage.values().sum::<u64>().max(1);
+    for status in Status::ALL {
+        let n = s.coverage.get(&status).copied().unwrap_or(0);
+        let _ = write!(
+            page,
+            "<div class=\"{0}\" style=\"width:{1:.2}%\" title=\"{0}: {2}\"></div>",
+            status.as_str(),
+            100.0 * n as f64 / total as f64,
+            n
+        );
+    }
+    page.push_str("</div><div class=\"legend\">");
+    for status in Status::ALL {
+        let n = s.coverage.get(&status).copied().unwrap_or(0);
+        let _ = write!(
+            page,
+            "<span><i class=\"{0}\"></i>{0}: {1}</span>",
+            status.as_str(),
+            n
+        );
+    }
+    page.push_str("</div>\n");
+
+    let _ = write!(page, "<h2>Findings ({})</h2>\n", report.findings.len());
+    if report.findings.is_empty() {
+        page.push_str("<p>No findings.</p>\n");
+    }
+    for (i, f) in report.findings.iter().enumerate() {
+        let _ = write!(
+            page,
+            "<div class=\"finding\" id=\"finding-{i}\"><h3><span class=\"sev-{sev}\">&nbsp;{sev}&nbsp;</span> {kind} · {human}</h3>\n\
+             <table><tr><th>role</th><td><code>{role}</code></td></tr><tr><th>service</th><td>{service}</td></tr>\
+             <tr><th>link</th><td>{link}</td></tr><tr><th>break event</th><td><code>{event}</code> at {time}</td></tr>\
+             <tr><th>events after the break</th><td>{events}</td></tr><tr><th>accounts</th><td>{accounts}</td></tr>\
+             <tr><th>chain</th><td><code>{chain}</code></td></tr></table>\n",
+            sev = f.severity.as_str(),
+            kind = f.kind.as_str(),
+            human = esc(f.human.as_deref().unwrap_or("(nobody)")),
+            role = esc(f.role_arn.as_deref().unwrap_or("-")),
+            service = esc(&f.service),
+            link = f.link.map_or("-", |l| l.as_str()),
+            event = esc(f.break_event_id.as_deref().unwrap_or("-")),
+            time = f.break_time.map_or("-".to_owned(), |t| t
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()),
+            events = f.events_after_break,
+            accounts = esc(&f.accounts.join(", ")),
+            chain = esc(f.chain_id.as_deref().unwrap_or("-")),
+        );
+        let chain = f
+            .chain_id
+            .as_deref()
+            .and_then(|id| report.chains.iter().find(|c| c.id == id));
+        if let Some(chain) = chain {
+            page.push_str(&svg(chain, f.break_event_id.as_deref()));
+        }
+        page.push_str("</div>\n");
+    }
+
+    if !report.shared_roles.is_empty() {
+        page.push_str("<h2>Shared roles</h2>\n<table><tr><th>role</th><th>people</th><th>chains</th><th>events</th><th>assumed by</th></tr>\n");
+        for r in &report.shared_roles {
+            let _ = writeln!(
+                page,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.role_arn),
+                r.humans,
+                r.chains,
+                r.events,
+                esc(&r.services.join(", "))
+            );
+        }
+        page.push_str("</table>\n");
+    }
+    if !report.files.is_empty() {
+        page.push_str("<h2>Files not audited</h2>\n<table><tr><th>file</th><th>status</th><th>reason</th></tr>\n");
+        for f in &report.files {
+            let status = match f.status {
+                FileStatus::Skipped => "skipped",
+                FileStatus::Failed => "failed",
+                FileStatus::Incomplete => "incomplete",
+                FileStatus::Repaired => "repaired",
+            };
+            let _ = writeln!(
+                page,
+                "<tr><td><code>{}</code></td><td>{status}</td><td>{}</td></tr>",
+                esc(&f.path),
+                esc(&f.reason)
+            );
+        }
+        page.push_str("</table>\n");
+    }
+    page.push_str("<p class=\"sub\">Generated by tip-audit. Statuses: propagated (names the person), reconstructable (only through STS lineage), lost (a service's own role), unattributed, service.</p>\n</body></html>\n");
+    out.write_all(page.as_bytes())
+}
+
+const BOX_W: usize = 250;
+const BOX_H: usize = 56;
+const GAP_X: usize = 90;
+const GAP_Y: usize = 18;
+
+fn colors(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Lost => ("#fde2e1", "#c0392b"),
+        Status::Reconstructable => ("#fff4d6", "#b7791f"),
+        Status::Propagated => ("#e3f6e8", "#2f855a"),
+        Status::Unattributed | Status::Service => ("#f2f2f2", "#777777"),
+    }
+}
+
+fn short(node: &Node) -> String {
+    let text = match node.principal.split_once(":assumed-role/") {
+        Some((_, rest)) => rest,
+        None => node.principal.rsplit(':').next().unwrap_or(&node.principal),
+    };
+    let mut shown: String = text.chars().take(36).collect();
+    if text.chars().count() > 36 {
+        shown.push('…');
+    }
+    shown
+}
+
+/// The chain as boxes (sessions) joined by labelled edges, the break marked.
+fn svg(chain: &ChainView, break_event: Option<&str>) -> String {
+    let depth = chain.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
+    let width = (depth + 1) * (BOX_W + GAP_X) + 20;
+    let height = chain.nodes.len() * (BOX_H + GAP_Y) + 20;
+    let position = |i: usize| {
+        let node = &chain.nodes[i];
+        (10 + node.depth * (BOX_W + GAP_X), 10 + i * (BOX_H + GAP_Y))
+    };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chain\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"chain {}\">\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n",
+        esc(&chain.id)
+    );
+    for (i, node) in chain.nodes.iter().enumerate() {
+        let Some(parent) = node.parent else { continue };
+        let (px, py) = position(parent);
+        let (x, y) = position(i);
+        let (x1, y1, x2, y2) = (px + BOX_W, py + BOX_H / 2, x, y + BOX_H / 2);
+        let stroke = if node.is_break {
+            "#c0392b\" stroke-dasharray=\"6 4"
+        } else {
+            "#555"
+        };
+        let _ = write!(
+            svg,
+            "<path d=\"M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>\n",
+            x1 + GAP_X / 2,
+            x2 - GAP_X / 2,
+            x1 + 6,
+            y2 - 4,
+            esc(&node.edge.map_or(String::new(), |e| e.as_str().to_owned())),
+        );
+    }
+    for (i, node) in chain.nodes.iter().enumerate() {
+        let (x, y) = position(i);
+        let (fill, border) = colors(node.status);
+        let marked = node.is_break
+            || (break_event.is_some() && node.first_event_id.as_deref() == break_event);
+        let width = if marked { 3 } else { 1 };
+        let _ = write!(
+            svg,
+            "<g class=\"session {status}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"{fill}\" stroke=\"{border}\" stroke-width=\"{width}\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\">{}</text>\
+             <text x=\"{}\" y=\"{}\" font-size=\"10\">{status}{} · {} events{}</text>\
+             <text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#555\">{}</text></g>\n",
+            x + 8,
+            y + 17,
+            esc(&short(node)),
+            x + 8,
+            y + 32,
+            node.evidence
+                .map_or(String::new(), |e| format!(" · {}", e.as_str())),
+            node.events,
+            if node.is_break {
+                " · identity lost here"
+            } else {
+                ""
+            },
+            x + 8,
+            y + 47,
+            esc(&node.accounts.join(", ")),
+            status = node.status.as_str(),
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_controls() {
+        assert_eq!(
+            esc("<script>alert('x')</script>&\u{1b}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\\u{001b}"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! `tip-audit timeline`: a person's events as a table, JSON, JSON Lines or CSV.
+
+use std::io::Write;
+
+use comfy_table::{Cell, Color};
+use serde::Serialize;
+
+use super::sanitize::terminal;
+use super::{Style, csv, new_table};
+use crate::link::Status;
+use crate::timeline::Row;
+
+/// Output formats of `timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineFormat {
+    /// A table.
+    #[default]
+    Table,
+    /// The `tip-audit/timeline/v1` document.
+    Json,
+    /// One event per line.
+    Jsonl,
+    /// CSV.
+    Csv,
+}
+
+/// Renders a timeline of `human`.
+pub fn write(
+    human: &str,
+    rows: &[Row],
+    format: TimelineFormat,
+    style: Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        TimelineFormat::Table => table(human, rows, style, out),
+        TimelineFormat::Json => {
+            #[derive(Serialize)]
+            struct Document<'r> {
+                schema: &'static str,
+                human: &'r str,
+                events: &'r [Row],
+            }
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &Document {
+                    schema: "tip-audit/timeline/v1",
+                    human,
+                    events: rows,
+                },
+            )?;
+            out.write_all(b"\n")
+        }
+        TimelineFormat::Jsonl => {
+            for row in rows {
+                serde_json::to_writer(&mut *out, row)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        TimelineFormat::Csv => {
+            out.write_all(
+                csv::row([
+                    "time",
+                    "event_id",
+                    "account",
+                    "region",
+                    "service",
+                    "action",
+                    "principal",
+                    "evidence",
+                    "status",
+                    "depth",
+                    "error_code",
+                    "break",
+                    "chain_id",
+                    "file",
+                ])
+                .as_bytes(),
+            )?;
+            for r in rows {
+                let time = time(r);
+                let depth = r.depth.to_string();
+                out.write_all(
+                    csv::row([
+                        time.as_str(),
+                        r.event_id.as_deref().unwrap_or(""),
+                        r.account.as_deref().unwrap_or(""),
+                        r.region.as_deref().unwrap_or(""),
+                        &r.service,
+                        &r.action,
+                        r.principal.as_deref().unwrap_or(""),
+                        r.evidence.unwrap_or(""),
+                        r.status.as_str(),
+                        &depth,
+                        r.error_code.as_deref().unwrap_or(""),
+                        if r.is_break { "break" } else { "" },
+                        r.chain_id.as_deref().unwrap_or(""),
+                        &r.file,
+                    ])
+                    .as_bytes(),
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn time(row: &Row) -> String {
+    row.time.map_or(String::new(), |t| {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    })
+}
+
+fn table(human: &str, rows: &[Row], style: Style, out: &mut dyn Write) -> std::io::Result<()> {
+    let lost = rows.iter().filter(|r| r.status == Status::Lost).count();
+    writeln!(
+        out,
+        "Timeline of {}: {} events, {} after a break (lost)\n",
+        terminal(human),
+        rows.len(),
+        lost
+    )?;
+    let mut t = new_table(style);
+    t.set_header(vec![
+        "time",
+        "account",
+        "region",
+        "service",
+        "action",
+        "principal",
+        "evidence",
+        "status",
+        "hop",
+        "error",
+        "file",
+    ]);
+    for r in rows {
+        let status = if r.is_break {
+            format!("{} (break)", r.status.as_str())
+        } else {
+            r.status.as_str().to_owned()
+        };
+        let mut status = Cell::new(status);
+        if style.color && r.status == Status::Lost {
+            status = status.fg(Color::Red);
+        }
+        t.add_row(vec![
+            Cell::new(time(r)),
+            Cell::new(terminal(r.account.as_deref().unwrap_or("-"))),
+            Cell::new(terminal(r.region.as_deref().unwrap_or("-"))),
+            Cell::new(terminal(&r.service)),
+            Cell::new(terminal(&r.action)),
+            Cell::new(terminal(r.principal.as_deref().unwrap_or("-"))),
+            Cell::new(r.evidence.unwrap_or("-")),
+            status,
+            Cell::new(r.depth),
+            Cell::new(terminal(r.error_code.as_deref().unwrap_or(""))),
+            Cell::new(terminal(r.file.rsplit('/').next().unwrap_or(&r.file))),
+        ]);
+    }
+    writeln!(out, "{t}")
+}

@@ -1,0 +1,158 @@
+//! A person's timeline: a second pass over the files for the events of their sessions.
+//!
+//! The first pass keeps sessions, not events (memory follows sessions); the timeline re-reads
+//! the files and keeps only the events of the sessions in the person's chains, so its memory
+//! follows that person's activity. Owns which events belong and how each is labelled.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::decode::Record;
+use crate::discover::Filter;
+use crate::estate;
+use crate::identity::{self, Acting, HumanId};
+use crate::link::{Graph, Status};
+use crate::normalize;
+
+/// One event of the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// `eventTime`.
+    pub time: Option<DateTime<Utc>>,
+    /// `eventID`.
+    pub event_id: Option<String>,
+    /// `recipientAccountId`.
+    pub account: Option<String>,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// `eventSource`.
+    pub service: String,
+    /// `eventName`.
+    pub action: String,
+    /// Who the event says acted.
+    pub principal: Option<String>,
+    /// How this event names the person: its own evidence, `lineage`, or none when lost.
+    pub evidence: Option<&'static str>,
+    /// Its session's status.
+    pub status: Status,
+    /// Hops from the chain's root session.
+    pub depth: usize,
+    /// `errorCode`.
+    pub error_code: Option<String>,
+    /// The file it came from.
+    pub file: String,
+    /// The chain.
+    pub chain_id: Option<String>,
+    /// The first event after the person was lost.
+    pub is_break: bool,
+}
+
+/// Where a wanted session sits.
+#[derive(Debug, Clone)]
+pub struct Place {
+    status: Status,
+    depth: usize,
+    chain_id: Option<String>,
+    break_event: Option<String>,
+}
+
+/// The sessions whose events make up the timeline of `humans`.
+pub fn places(graph: &Graph, humans: &[HumanId]) -> BTreeMap<usize, Place> {
+    let wanted: BTreeSet<&HumanId> = humans.iter().collect();
+    let children = graph.children();
+    let mut places = BTreeMap::new();
+    for chain in &graph.chains {
+        let view = graph.view(chain, &children);
+        let in_chain = wanted.contains(&chain.human);
+        for node in &view.nodes {
+            let own = graph.attribution[node.session]
+                .human
+                .as_ref()
+                .is_some_and(|h| wanted.contains(h));
+            if in_chain || own {
+                places.insert(
+                    node.session,
+                    Place {
+                        status: node.status,
+                        depth: node.depth,
+                        chain_id: Some(chain.id.clone()),
+                        break_event: node.is_break.then(|| node.first_event_id.clone()).flatten(),
+                    },
+                );
+            }
+        }
+    }
+    places
+}
+
+/// Collects the rows of one file.
+pub(crate) fn rows_of(
+    graph: &Graph,
+    places: &BTreeMap<usize, Place>,
+    filter: &Filter,
+    file: &str,
+    index: u32,
+    record: Record<'_>,
+    out: &mut Vec<Row>,
+) {
+    let Ok(raw) = record else { return };
+    let origin = crate::event::Origin {
+        file: index,
+        record: 0,
+    };
+    let Ok(event) = normalize::event(raw, origin) else {
+        return;
+    };
+    if !estate::in_scope(&event, filter) {
+        return;
+    }
+    let Acting::Session(key) = identity::acting(&event) else {
+        return;
+    };
+    let Some(session) = graph.estate.session(&key) else {
+        return;
+    };
+    let Some(place) = places.get(&session) else {
+        return;
+    };
+    let evidence = match identity::visible_human(&event.actor) {
+        Some((_, evidence)) => Some(evidence.as_str()),
+        None if place.status == Status::Reconstructable => Some("lineage"),
+        None => None,
+    };
+    let id = event.id.as_deref().map(str::to_owned);
+    out.push(Row {
+        time: event.time,
+        is_break: id.is_some() && id == place.break_event,
+        event_id: id,
+        account: event.account.as_deref().map(str::to_owned),
+        region: event.region.as_deref().map(str::to_owned),
+        service: event.source.to_string(),
+        action: event.name.to_string(),
+        principal: Some(estate::principal_label(&event.actor)).filter(|l| !l.is_empty()),
+        evidence,
+        status: place.status,
+        depth: place.depth,
+        error_code: event.error_code.as_deref().map(str::to_owned),
+        file: file.to_owned(),
+        chain_id: place.chain_id.clone(),
+    });
+}
+
+/// Sorts rows by time (events without one last), then event id, and drops duplicates.
+pub fn finish(mut rows: Vec<Row>) -> Vec<Row> {
+    rows.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.event_id, &a.file).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.event_id,
+            &b.file,
+        ))
+    });
+    rows.dedup_by(|a, b| {
+        a.event_id.is_some() && a.event_id == b.event_id && a.account == b.account
+    });
+    rows
+}
