@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use rayon::prelude::*;
 
+use crate::baseline::{self, Baseline};
 use crate::cli::{Cli, Command};
 use crate::config::{ChainsConfig, InputConfig, ScanConfig, TimelineConfig, VerifyConfig};
 use crate::decode::{self, Verdict};
@@ -20,6 +21,7 @@ use crate::findings;
 use crate::identity::HumanId;
 use crate::link::Graph;
 use crate::link::tree::ChainView;
+use crate::policy;
 use crate::report::{self, FileNote, FileStatus, Report, Summary};
 use crate::timeline::{self, Row};
 use crate::triggers::Triggers;
@@ -41,12 +43,34 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => {
             let config = ScanConfig::from_args(args)?;
-            let analysis = analyze(&config.input, config.verify.as_ref())?;
-            let report = &analysis.report;
+            let mut report = analyze(&config.input, config.verify.as_ref())?.report;
+            if let Some(path) = &config.write_baseline {
+                baseline::write(path, &report.findings)?;
+            }
+            if let Some(path) = &config.baseline {
+                report.summary.baselined = Baseline::load(path)?.filter(&mut report.findings);
+            }
             emit(config.output.as_deref(), |out| {
-                report::write(report, config.format, config.style, out)
+                report::write(&report, config.format, config.style, out)
             })?;
-            Ok(outcome(report, &config))
+            for (format, path) in &config.exports {
+                let plain = report::Style::default();
+                emit(Some(path), |out| {
+                    report::write(&report, *format, plain, out)
+                })?;
+            }
+            Ok(outcome(&report, &config))
+        }
+        Command::Init(args) => {
+            if args.output.exists() && !args.force {
+                bail!(
+                    "{} exists (use --force to replace it)",
+                    args.output.display()
+                );
+            }
+            std::fs::write(&args.output, policy::TEMPLATE)
+                .with_context(|| format!("cannot write {}", args.output.display()))?;
+            Ok(Outcome::Clean)
         }
         Command::Chains(args) => {
             let config = ChainsConfig::from_args(args)?;
@@ -144,7 +168,8 @@ fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow::Res
         Some(path) => Directory::load(path)?,
         None => Directory::default(),
     };
-    let triggers = Triggers::builtin();
+    let mut triggers = Triggers::builtin();
+    triggers.extend(input.policy.trigger.iter().cloned());
     let mut discovered = discover::sources(&input.paths, &input.filter);
     let pool = pool(input.threads)?;
     let mut refused = Vec::new();
@@ -280,7 +305,9 @@ fn assemble(
         ..Summary::default()
     };
     let mut files = Vec::new();
+    let mut paths = Vec::new();
     for (path, verdict, outcome) in read {
+        paths.push(path.clone());
         let note = |reason: String, status| FileNote {
             path: path.clone(),
             reason,
@@ -329,8 +356,15 @@ fn assemble(
 
     let mut graph = Graph::build(estate, &input.link);
     graph.add_user_names(directory.names());
-    let findings = findings::detect(&graph);
-    let shared_roles = findings::shared_roles(&graph);
+    let mut findings = findings::detect(&graph);
+    for finding in &mut findings {
+        let file = graph.estate.sessions[finding.session].first.origin.file as usize;
+        finding.break_file = paths.get(file).cloned();
+    }
+    let mut shared_roles = findings::shared_roles(&graph);
+    let silenced = input.policy.apply(&mut findings, &mut shared_roles);
+    summary.silenced = silenced.findings;
+    summary.silenced_shared_roles = silenced.shared_roles;
     let humans: BTreeSet<_> = graph
         .attribution
         .iter()

@@ -27,12 +27,31 @@ pub enum Command {
     Chains(ChainsArgs),
     /// Every event of one person, and of the sessions in their chains, in time order.
     Timeline(TimelineArgs),
+    /// Write a commented default policy file (tip-audit.toml).
+    Init(InitArgs),
     /// Check log files against CloudTrail digest files, offline: hashes, digest chain, signatures.
     #[command(
         after_help = "Exit status: 0 everything verifiable is intact; 1 a log file or digest \
 is modified, missing or wrongly signed, or the digest chain is broken; 2 usage error."
     )]
     Verify(VerifyArgs),
+}
+
+/// `tip-audit init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "FILE",
+        default_value = "tip-audit.toml"
+    )]
+    pub output: PathBuf,
+
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `tip-audit verify`.
@@ -99,9 +118,15 @@ pub struct InputArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Vec<String>,
 
-    /// How long after a person's trigger call a service's role assumption is linked to it.
-    #[arg(long, value_name = "DURATION", default_value = "15m")]
-    pub link_window: String,
+    /// How long after a person's trigger call a service's role assumption is linked to it
+    /// [default: 15m, or `link_window` in the policy file].
+    #[arg(long, value_name = "DURATION")]
+    pub link_window: Option<String>,
+
+    /// The policy file (allowlists, severities, extra triggers, defaults) [default:
+    /// ./tip-audit.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Identity Center users: the JSON of `aws identitystore list-users` (pages may be
     /// concatenated), to show user ids as user names.
@@ -145,9 +170,24 @@ pub struct ScanArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit with status 1 when a finding at or above this severity exists.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Never)]
-    pub fail_on: FailOnArg,
+    /// Exit with status 1 when a finding at or above this severity exists [default: never, or
+    /// `fail_on` in the policy file].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+
+    /// Also write the report in another format, in the same run (repeatable), e.g.
+    /// `--export sarif=tip.sarif --export markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub export: Vec<String>,
+
+    /// Report only findings not in this baseline (a `--write-baseline` file or a previous JSON
+    /// report); `--fail-on` applies to the new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write a baseline accepting every finding of this scan.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Verify the logs against their digest files first, and leave out of the audit every log
     /// file that fails (modified or unreadable).
@@ -244,6 +284,14 @@ pub enum FormatArg {
     Json,
     /// One self-contained HTML page with each finding's chain drawn.
     Html,
+    /// One finding per line (JSON Lines).
+    Jsonl,
+    /// One finding per row (formula-injection safe).
+    Csv,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// A summary for a pull-request comment.
+    Markdown,
 }
 
 /// `--fail-on`.

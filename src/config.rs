@@ -14,6 +14,7 @@ use crate::decode::Limits;
 use crate::discover::Filter;
 use crate::findings::Severity;
 use crate::link::LinkOptions;
+use crate::policy::{Policy, SeverityOrNever};
 use crate::report::verify::VerifyFormat;
 use crate::report::{ChainsFormat, Format, Style, TimelineFormat};
 
@@ -28,6 +29,10 @@ pub struct InputConfig {
     pub link: LinkOptions,
     /// Identity Center directory export (`--users`).
     pub users: Option<PathBuf>,
+    /// The policy file in force.
+    pub policy: Policy,
+    /// Where it came from.
+    pub policy_path: Option<PathBuf>,
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Size limits.
@@ -51,6 +56,12 @@ pub struct ScanConfig {
     pub allow_partial: bool,
     /// Verify against digests first (`--verify`), with these keys.
     pub verify: Option<Option<PathBuf>>,
+    /// Extra outputs (`--export FORMAT=PATH`).
+    pub exports: Vec<(Format, PathBuf)>,
+    /// Baseline to compare with.
+    pub baseline: Option<PathBuf>,
+    /// Where to write a baseline.
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Settings for `chains`.
@@ -182,12 +193,13 @@ fn use_color(choice: ColorArg, to_stdout: bool) -> bool {
 impl InputConfig {
     /// Resolves the shared arguments; an error here is a usage error (exit status 2).
     pub fn from_args(args: InputArgs) -> anyhow::Result<InputConfig> {
-        let window = humantime::parse_duration(&args.link_window).with_context(|| {
-            format!(
-                "--link-window {:?} is not a duration (try 15m)",
-                args.link_window
-            )
-        })?;
+        let (policy, policy_path) = Policy::find(args.config.as_deref())?;
+        let link_window = args
+            .link_window
+            .or_else(|| policy.link_window.clone())
+            .unwrap_or_else(|| "15m".to_owned());
+        let window = humantime::parse_duration(&link_window)
+            .with_context(|| format!("link window {link_window:?} is not a duration (try 15m)"))?;
         if window > std::time::Duration::from_secs(7 * 24 * 3600) {
             bail!("--link-window is longer than 7 days");
         }
@@ -226,6 +238,8 @@ impl InputConfig {
                 ..LinkOptions::default()
             },
             users: args.users,
+            policy,
+            policy_path,
             threads: args.threads.unwrap_or(0),
             limits: Limits {
                 max_file_bytes: args.max_file_bytes,
@@ -239,25 +253,47 @@ impl InputConfig {
 impl ScanConfig {
     /// Resolves the arguments; an error here is a usage error (exit status 2).
     pub fn from_args(args: ScanArgs) -> anyhow::Result<ScanConfig> {
+        let exports = args
+            .export
+            .iter()
+            .map(|spec| {
+                let (name, path) = spec
+                    .split_once('=')
+                    .with_context(|| format!("--export {spec:?}: expected FORMAT=PATH"))?;
+                let format = Format::parse(name).with_context(|| {
+                    format!("--export {spec:?}: unknown format {name:?} (table, json, jsonl, csv, sarif, markdown, html)")
+                })?;
+                Ok((format, PathBuf::from(path)))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let color = use_color(args.input.color, args.output.is_none());
+        let input = InputConfig::from_args(args.input)?;
+        let fail_on = match args.fail_on {
+            Some(FailOnArg::Low) => Some(Severity::Low),
+            Some(FailOnArg::Medium) => Some(Severity::Medium),
+            Some(FailOnArg::High) => Some(Severity::High),
+            Some(FailOnArg::Never) => None,
+            None => input.policy.fail_on.and_then(SeverityOrNever::threshold),
+        };
         Ok(ScanConfig {
-            style: Style {
-                color: use_color(args.input.color, args.output.is_none()),
-            },
-            input: InputConfig::from_args(args.input)?,
+            style: Style { color },
+            input,
             format: match args.format {
                 FormatArg::Table => Format::Table,
                 FormatArg::Json => Format::Json,
                 FormatArg::Html => Format::Html,
+                FormatArg::Jsonl => Format::Jsonl,
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Markdown => Format::Markdown,
             },
             output: args.output,
-            fail_on: match args.fail_on {
-                FailOnArg::Low => Some(Severity::Low),
-                FailOnArg::Medium => Some(Severity::Medium),
-                FailOnArg::High => Some(Severity::High),
-                FailOnArg::Never => None,
-            },
+            fail_on,
             allow_partial: args.allow_partial,
             verify: args.verify.then_some(args.public_key),
+            exports,
+            baseline: args.baseline,
+            write_baseline: args.write_baseline,
         })
     }
 }

@@ -15,6 +15,7 @@
 //! [`app`] runs the stages in order; [`identity`] holds the identity rules they share.
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod decode;
@@ -26,6 +27,7 @@ pub mod findings;
 pub mod identity;
 pub mod link;
 pub mod normalize;
+pub mod policy;
 pub mod report;
 pub mod timeline;
 pub mod triggers;

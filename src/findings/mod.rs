@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::estate::Session;
 use crate::identity::{Evidence, role_name};
 use crate::link::{Confidence, Graph, Status};
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth knowing.
@@ -36,7 +36,7 @@ impl Severity {
 }
 
 /// The kinds of finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A person's chain reached a session that no longer names them.
@@ -65,6 +65,16 @@ impl Kind {
             Kind::LineageOnly => "lineage_only",
             Kind::UnattributedSession => "unattributed_session",
             Kind::LongLivedKey => "long_lived_key",
+        }
+    }
+
+    /// The stable rule id (SARIF `ruleId`).
+    pub fn rule_id(self) -> &'static str {
+        match self {
+            Kind::IdentityLost => "TIP001",
+            Kind::LineageOnly => "TIP002",
+            Kind::UnattributedSession => "TIP003",
+            Kind::LongLivedKey => "TIP004",
         }
     }
 
@@ -123,6 +133,29 @@ pub struct Finding {
     pub events_after_break: u64,
     /// Accounts those events were recorded in.
     pub accounts: Vec<String>,
+    /// The log file holding the break event.
+    pub break_file: Option<String>,
+}
+
+impl Finding {
+    /// A fingerprint that stays the same across runs and days for the same problem: kind,
+    /// person, role and service (never event ids or times), so baselines and code-scanning
+    /// tools can tell a known finding from a new one.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let text = format!(
+            "{}|{}|{}|{}",
+            self.kind.as_str(),
+            self.human.as_deref().unwrap_or(""),
+            self.role_arn.as_deref().unwrap_or(""),
+            self.service
+        );
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// A role that acted for several people, or that a service assumed on a person's trigger.
@@ -195,6 +228,7 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             link: parent.map(|e| e.confidence),
             events_after_break: events,
             accounts,
+            break_file: None,
         });
     }
     for chain in &graph.chains {
@@ -221,6 +255,7 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             link: None,
             events_after_break: events,
             accounts,
+            break_file: None,
         });
     }
     findings.sort_by(|a, b| {

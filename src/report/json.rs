@@ -35,6 +35,8 @@ struct FindingOut<'r> {
     link: Option<&'static str>,
     events_after_break: u64,
     accounts: &'r [String],
+    fingerprint: String,
+    break_file: Option<&'r str>,
 }
 
 impl<'r> From<&'r Finding> for FindingOut<'r> {
@@ -54,6 +56,8 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
             link: f.link.map(|l| l.as_str()),
             events_after_break: f.events_after_break,
             accounts: &f.accounts,
+            fingerprint: f.fingerprint(),
+            break_file: f.break_file.as_deref(),
         }
     }
 }
@@ -88,4 +92,13 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")
+}
+
+/// `--format jsonl`: one finding per line, in the same shape as the JSON document's findings.
+pub(super) fn write_lines(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    for finding in &report.findings {
+        serde_json::to_writer(&mut *out, &FindingOut::from(finding))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }

@@ -8,7 +8,9 @@ pub mod chains;
 pub mod csv;
 mod html;
 mod json;
+mod markdown;
 pub mod sanitize;
+mod sarif;
 mod table;
 pub mod timeline;
 pub mod verify;
@@ -34,6 +36,30 @@ pub enum Format {
     Json,
     /// One self-contained HTML page.
     Html,
+    /// One finding per line.
+    Jsonl,
+    /// One finding per row.
+    Csv,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// A summary for a pull-request comment.
+    Markdown,
+}
+
+impl Format {
+    /// Reads a format name (`--export FORMAT=PATH`).
+    pub fn parse(name: &str) -> Option<Format> {
+        Some(match name {
+            "table" => Format::Table,
+            "json" => Format::Json,
+            "html" => Format::Html,
+            "jsonl" => Format::Jsonl,
+            "csv" => Format::Csv,
+            "sarif" => Format::Sarif,
+            "markdown" | "md" => Format::Markdown,
+            _ => return None,
+        })
+    }
 }
 
 /// How terminal output looks.
@@ -72,6 +98,12 @@ pub struct Summary {
     pub chains: u64,
     /// Events per status.
     pub coverage: BTreeMap<Status, u64>,
+    /// Findings silenced by the policy file's allowlists.
+    pub silenced: u64,
+    /// Shared roles silenced by the policy file's allowlists.
+    pub silenced_shared_roles: u64,
+    /// Findings left out because the baseline lists them.
+    pub baselined: u64,
 }
 
 /// A file that was not (fully) audited.
@@ -135,6 +167,10 @@ pub fn write(
         Format::Table => table::write(report, style, out),
         Format::Json => json::write(report, out),
         Format::Html => html::write(report, out),
+        Format::Jsonl => json::write_lines(report, out),
+        Format::Csv => findings_csv(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Markdown => markdown::write(report, out),
     }
 }
 
@@ -149,4 +185,55 @@ fn new_table(style: Style) -> comfy_table::Table {
         table.force_no_tty();
     }
     table
+}
+
+/// One row per finding, formula-injection safe.
+fn findings_csv(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(
+        csv::row([
+            "severity",
+            "kind",
+            "human",
+            "evidence",
+            "chain_id",
+            "break_event_id",
+            "break_time",
+            "service",
+            "role_arn",
+            "link",
+            "events_after_break",
+            "accounts",
+            "fingerprint",
+            "break_file",
+        ])
+        .as_bytes(),
+    )?;
+    for f in &report.findings {
+        let time = f.break_time.map_or(String::new(), |t| {
+            t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        });
+        let events = f.events_after_break.to_string();
+        let accounts = f.accounts.join(" ");
+        let fingerprint = f.fingerprint();
+        out.write_all(
+            csv::row([
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.human.as_deref().unwrap_or(""),
+                f.evidence.map_or("", |e| e.as_str()),
+                f.chain_id.as_deref().unwrap_or(""),
+                f.break_event_id.as_deref().unwrap_or(""),
+                &time,
+                &f.service,
+                f.role_arn.as_deref().unwrap_or(""),
+                f.link.map_or("", |l| l.as_str()),
+                &events,
+                &accounts,
+                &fingerprint,
+                f.break_file.as_deref().unwrap_or(""),
+            ])
+            .as_bytes(),
+        )?;
+    }
+    Ok(())
 }

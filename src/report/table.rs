@@ -24,6 +24,13 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
         s.chains,
         report.findings.len()
     )?;
+    if s.silenced > 0 || s.silenced_shared_roles > 0 || s.baselined > 0 {
+        writeln!(
+            out,
+            "the policy silenced {} findings and {} shared roles; the baseline accepted {} findings",
+            s.silenced, s.silenced_shared_roles, s.baselined
+        )?;
+    }
     if s.filtered > 0 || s.files_pruned > 0 {
         writeln!(
             out,

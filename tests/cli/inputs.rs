@@ -74,7 +74,13 @@ fn every_container_gives_the_same_audit() {
             "{name}"
         );
         let gz = write_gzip(dir.path(), &format!("{name}.gz"), &body);
-        let (_, zipped) = scan_json(&[&gz], &[]);
+        let (_, mut zipped) = scan_json(&[&gz], &[]);
+        let mut document = document;
+        for doc in [&mut zipped, &mut document] {
+            for finding in doc["findings"].as_array_mut().unwrap() {
+                finding.as_object_mut().unwrap().remove("break_file");
+            }
+        }
         assert_eq!(zipped["findings"], document["findings"], "{name}.gz");
     }
 }

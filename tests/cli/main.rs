@@ -4,6 +4,7 @@
 mod bad_input; // damaged and hostile input: diagnostics and counts
 mod determinism; // same input, any thread count: byte-identical output
 mod errors; // exit codes, unreadable input, usage errors
+mod gate; // CI gate: SARIF, JSON Lines, CSV, Markdown, exports, policy file, baselines
 mod incident; // timelines, chains in four formats, people by name, the HTML report
 mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, arrays
 mod linking; // edge kinds and identity traps on small hand-built estates

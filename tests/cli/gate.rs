@@ -1,0 +1,508 @@
+//! CI compliance gate (issue 6): SARIF validated against the official schema, JSON Lines, CSV,
+//! Markdown, several formats in one run, the policy file, baselines.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+fn sarif_schema() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn output(args: &[&str]) -> (i32, String) {
+    let out = tip().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn logs() -> String {
+    sample_logs().to_str().unwrap().to_owned()
+}
+
+#[test]
+fn sarif_validates_and_lists_every_finding_with_stable_fingerprints() {
+    let (code, text) = output(&["scan", &logs(), "--format", "sarif"]);
+    assert_eq!(code, 0);
+    let sarif: Value = serde_json::from_str(&text).unwrap();
+    let validator = sarif_schema();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let (_, document) = scan_json(&[&sample_logs()], &[]);
+    let findings = document["findings"].as_array().unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rules.len(), 4, "one rule per finding kind");
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["help"]["text"].as_str().is_some_and(|t| t.len() > 40))
+    );
+    for (result, finding) in results.iter().zip(findings) {
+        assert_eq!(
+            result["partialFingerprints"]["tipAudit/v1"],
+            finding["fingerprint"]
+        );
+        assert_eq!(
+            result["locations"][0]["logicalLocations"][0]["name"],
+            finding["break_event_id"]
+        );
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            uri.ends_with(".json.gz") && uri.contains("AWSLogs/"),
+            "{uri}"
+        );
+        let level = match finding["severity"].as_str().unwrap() {
+            "high" => "error",
+            "medium" => "warning",
+            _ => "note",
+        };
+        assert_eq!(result["level"], level);
+    }
+    let (_, again) = output(&["scan", &logs(), "--format", "sarif", "--threads", "1"]);
+    assert_eq!(again, text, "the same bytes on every run");
+}
+
+#[test]
+fn jsonl_csv_and_markdown_carry_the_same_findings() {
+    let (_, document) = scan_json(&[&sample_logs()], &[]);
+    let findings = document["findings"].as_array().unwrap();
+    let (_, lines) = output(&["scan", &logs(), "--format", "jsonl"]);
+    let parsed: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(&parsed, findings);
+    let (_, csv) = output(&["scan", &logs(), "--format", "csv"]);
+    assert_eq!(csv.lines().count(), findings.len() + 1);
+    assert!(csv.starts_with("severity,kind,human,evidence,chain_id,break_event_id,"));
+    let (_, markdown) = output(&["scan", &logs(), "--format", "markdown"]);
+    assert!(markdown.starts_with(&format!(
+        "## tip-audit: {} findings (4 high)",
+        findings.len()
+    )));
+    assert_eq!(
+        markdown
+            .lines()
+            .filter(|l| l.starts_with("| high |")
+                || l.starts_with("| medium |")
+                || l.starts_with("| low |"))
+            .count(),
+        findings.len()
+    );
+}
+
+#[test]
+fn csv_and_markdown_defuse_hostile_names() {
+    let dir = tempfile::tempdir().unwrap();
+    // Real session names are [\w+=,.@-]; a forged log can hold anything but a '/' (the ARN separator).
+    let evil = "=HYPERLINK(\"evil.example\"|x)";
+    let sso = sso_session(
+        DATA,
+        evil,
+        "d4e5f6a7-8901-23ab-cdef-999999999999",
+        "ASIAWO645SY5EVILSSO1",
+        "2026-03-02T08:30:12Z",
+    );
+    let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
+    let mut run = event(
+        "f7000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "glue.amazonaws.com",
+        "StartJobRun",
+        DATA,
+        sso,
+    );
+    run["requestParameters"] = json!({"jobName": "x"});
+    write_trail_file(
+        dir.path(),
+        &trail_key(DATA, "0905", "ffffffffffffffff"),
+        &[
+            run,
+            assume_role(
+                "f7000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:30Z",
+                DATA,
+                aws_service("glue.amazonaws.com"),
+                role,
+                "GlueJobRunnerSession",
+                "ASIAWO645SY5EVILGLU1",
+            ),
+            event(
+                "f7000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:00:31Z",
+                "s3.amazonaws.com",
+                "GetObject",
+                DATA,
+                role_session(
+                    role,
+                    "GlueJobRunnerSession",
+                    "ASIAWO645SY5EVILGLU1",
+                    "2026-03-02T09:00:30Z",
+                ),
+            ),
+        ],
+    );
+    let path = dir.path().to_str().unwrap();
+    let (_, csv) = output(&["scan", path, "--format", "csv"]);
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"evil.example\"\"|x)\""),
+        "{csv}"
+    );
+    let (_, markdown) = output(&["scan", path, "--format", "markdown"]);
+    assert!(
+        markdown.contains("=HYPERLINK(\"evil.example\"\\|x)"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn several_formats_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("tip.sarif");
+    let markdown = dir.path().join("summary.md");
+    let json_out = dir.path().join("report.json");
+    let out = tip()
+        .args(["scan", &logs(), "--fail-on", "high", "-o"])
+        .arg(&json_out)
+        .arg("--export")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("--export")
+        .arg(format!("markdown={}", markdown.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "the report went to -o");
+    let document: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    assert!(document.is_null(), "-o without --format writes the table");
+    assert!(
+        std::fs::read_to_string(&json_out)
+            .unwrap()
+            .starts_with("tip-audit scan:")
+    );
+    let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert!(sarif_schema().is_valid(&sarif));
+    assert!(
+        std::fs::read_to_string(&markdown)
+            .unwrap()
+            .starts_with("## tip-audit:")
+    );
+    let bad = tip()
+        .args(["scan", &logs(), "--export", "yaml=x.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+fn policy(dir: &Path, text: &str) -> PathBuf {
+    write_file(dir, "tip-audit.toml", text.as_bytes())
+}
+
+#[test]
+fn the_policy_silences_a_shared_role_and_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = policy(
+        dir.path(),
+        "fail_on = \"high\"\n[allow]\nroles = [\"RedshiftSharedServiceRole\"]\n",
+    );
+    let (code, document) = scan_json(&[&sample_logs()], &["--config", config.to_str().unwrap()]);
+    assert_eq!(
+        code, 1,
+        "fail_on from the policy: carol's and frank's breaks remain"
+    );
+    let roles: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["role_arn"].as_str())
+        .collect();
+    assert!(
+        roles
+            .iter()
+            .all(|r| !r.ends_with("RedshiftSharedServiceRole"))
+    );
+    assert_eq!(document["summary"]["silenced"], 2);
+    assert_eq!(document["summary"]["silenced_shared_roles"], 1);
+    assert!(
+        document["shared_roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["role_arn"]
+                .as_str()
+                .unwrap()
+                .ends_with("RedshiftSharedServiceRole"))
+    );
+    let (_, table) = output(&["scan", &logs(), "--config", config.to_str().unwrap()]);
+    assert!(table.contains("the policy silenced 2 findings and 1 shared roles"));
+}
+
+#[test]
+fn the_policy_sets_severities_kinds_and_the_cli_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = policy(
+        dir.path(),
+        "fail_on = \"medium\"\n[severity]\nidentity_lost = \"low\"\nlineage_only = \"low\"\nlong_lived_key = \"low\"\n",
+    );
+    let (code, document) = scan_json(&[&sample_logs()], &["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "nothing is medium or above any more");
+    assert!(
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "low")
+    );
+    let (code, _) = scan_json(
+        &[&sample_logs()],
+        &["--config", config.to_str().unwrap(), "--fail-on", "low"],
+    );
+    assert_eq!(code, 1, "--fail-on wins over the file");
+    let kinds = policy(
+        dir.path(),
+        "[allow]\nkinds = [\"long_lived_key\", \"unattributed_session\"]\n",
+    );
+    let (_, document) = scan_json(&[&sample_logs()], &["--config", kinds.to_str().unwrap()]);
+    assert_eq!(document["summary"]["silenced"], 2);
+}
+
+#[test]
+fn an_unknown_key_names_the_key_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = policy(dir.path(), "[allow]\nroles = []\nrole = [\"typo\"]\n");
+    let out = tip()
+        .args(["scan", &logs(), "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        message.contains("unknown field `role`") && message.contains("line 3"),
+        "{message}"
+    );
+}
+
+#[test]
+fn extra_triggers_and_the_link_window_come_from_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let sso = sso_session(
+        DATA,
+        "alice@example.com",
+        "b2c3d4e5-6789-01ab-cdef-222222222222",
+        "ASIAWO645SY5ALICE009",
+        "2026-03-02T08:30:12Z",
+    );
+    let role = "arn:aws:iam::444455556666:role/service-role/PipesRole";
+    let mut start = event(
+        "f8000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "pipes.amazonaws.com",
+        "StartPipe",
+        DATA,
+        sso,
+    );
+    start["requestParameters"] = json!({"name": "orders"});
+    write_trail_file(
+        dir.path(),
+        &trail_key(DATA, "0935", "gggggggggggggggg"),
+        &[
+            start,
+            assume_role(
+                "f8000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:20:00Z",
+                DATA,
+                aws_service("pipes.amazonaws.com"),
+                role,
+                "pipes",
+                "ASIAWO645SY5PIPESP01",
+            ),
+            event(
+                "f8000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:20:01Z",
+                "sqs.amazonaws.com",
+                "ReceiveMessage",
+                DATA,
+                role_session(
+                    role,
+                    "pipes",
+                    "ASIAWO645SY5PIPESP01",
+                    "2026-03-02T09:20:00Z",
+                ),
+            ),
+        ],
+    );
+    let (_, document) = scan_json(&[dir.path()], &[]);
+    assert_eq!(document["findings"], json!([]), "not a built-in trigger");
+    let config = write_file(dir.path(), "policy/tip-audit.toml",
+        b"link_window = \"30m\"\n[[trigger]]\nevent_source = \"pipes.amazonaws.com\"\nevent_names = [\"StartPipe\"]\nprincipals = [\"pipes.amazonaws.com\"]\n");
+    let (_, document) = scan_json(&[dir.path()], &["--config", config.to_str().unwrap()]);
+    let kinds: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["identity_lost"],
+        "20 minutes is inside the policy's 30-minute window"
+    );
+    let (_, document) = scan_json(
+        &[dir.path()],
+        &["--config", config.to_str().unwrap(), "--link-window", "10m"],
+    );
+    assert_eq!(
+        document["findings"],
+        json!([]),
+        "--link-window wins over the file"
+    );
+}
+
+#[test]
+fn a_baseline_accepts_todays_findings_and_fails_on_a_new_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let out = tip()
+        .args(["scan", &logs(), "--format", "json", "--write-baseline"])
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let written: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    assert_eq!(written["schema"], "tip-audit/baseline/v1");
+    let (code, document) = scan_json(
+        &[&sample_logs()],
+        &[
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--fail-on",
+            "high",
+        ],
+    );
+    assert_eq!(code, 0, "every finding is in the baseline");
+    assert_eq!(document["summary"]["baselined"], 7);
+    // A previous JSON report works as a baseline too.
+    let report = write_file(
+        dir.path(),
+        "previous.json",
+        serde_json::to_string(&scan_json(&[&sample_logs()], &[]).1)
+            .unwrap()
+            .as_bytes(),
+    );
+    let (code, _) = scan_json(
+        &[&sample_logs()],
+        &["--baseline", report.to_str().unwrap(), "--fail-on", "high"],
+    );
+    assert_eq!(code, 0);
+
+    // A copy of the estate with one new break: a Glue job under a new role, started by erin.
+    let copy = dir.path().join("estate");
+    copy_dir(&sample_logs(), &copy);
+    let sso = sso_session(
+        DATA,
+        "erin@example.com",
+        "a1b2c3d4-5678-90ab-cdef-111111111111",
+        "ASIAWO645SY5ERINNEW1",
+        "2026-03-02T13:30:00Z",
+    );
+    let role = "arn:aws:iam::444455556666:role/service-role/NightlyExportRole";
+    let mut run = event(
+        "f9000000-0000-4000-8000-000000000001",
+        "2026-03-02T13:40:00Z",
+        "glue.amazonaws.com",
+        "StartJobRun",
+        DATA,
+        sso,
+    );
+    run["requestParameters"] = json!({"jobName": "nightly-export"});
+    write_trail_file(
+        &copy,
+        &trail_key(DATA, "1345", "hhhhhhhhhhhhhhhh"),
+        &[
+            run,
+            assume_role(
+                "f9000000-0000-4000-8000-000000000002",
+                "2026-03-02T13:40:40Z",
+                DATA,
+                aws_service("glue.amazonaws.com"),
+                role,
+                "GlueJobRunnerSession",
+                "ASIAWO645SY5NIGHTLY1",
+            ),
+            event(
+                "f9000000-0000-4000-8000-000000000003",
+                "2026-03-02T13:41:00Z",
+                "s3.amazonaws.com",
+                "PutObject",
+                DATA,
+                role_session(
+                    role,
+                    "GlueJobRunnerSession",
+                    "ASIAWO645SY5NIGHTLY1",
+                    "2026-03-02T13:40:40Z",
+                ),
+            ),
+        ],
+    );
+    let (code, document) = scan_json(
+        &[&copy],
+        &[
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--fail-on",
+            "high",
+        ],
+    );
+    assert_eq!(code, 1);
+    let new: Vec<&Value> = document["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(new.len(), 1, "{new:#?}");
+    assert_eq!(
+        new[0]["break_event_id"],
+        "f9000000-0000-4000-8000-000000000003"
+    );
+    assert_eq!(new[0]["role_arn"], role);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn init_writes_a_policy_that_scans_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tip-audit.toml");
+    tip().args(["init", "-o"]).arg(&path).assert().success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("[allow]") && text.contains("[[trigger]]"));
+    tip().args(["init", "-o"]).arg(&path).assert().code(2);
+    tip()
+        .args(["init", "--force", "-o"])
+        .arg(&path)
+        .assert()
+        .success();
+    let (code, _) = scan_json(&[&sample_logs()], &["--config", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+}
