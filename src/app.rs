@@ -17,11 +17,13 @@ use crate::decode::{self, Verdict};
 use crate::directory::Directory;
 use crate::discover::{self, Filter, Source, SourceKind};
 use crate::estate::{Estate, FileOutcome};
+use crate::export;
 use crate::findings;
 use crate::identity::HumanId;
 use crate::link::Graph;
 use crate::link::tree::ChainView;
 use crate::policy;
+use crate::report::columnar::{Target, Writer};
 use crate::report::{self, FileNote, FileStatus, Report, Summary};
 use crate::timeline::{self, Row};
 use crate::triggers::Triggers;
@@ -60,6 +62,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 })?;
             }
             Ok(outcome(&report, &config))
+        }
+        Command::Export(args) => {
+            let input = InputConfig::from_args(args.input)?;
+            if input.paths.iter().any(|p| p.as_os_str() == "-") {
+                bail!("export reads the files twice: save standard input to a file first");
+            }
+            let analysis = analyze(&input, None)?;
+            let written = export_rows(&analysis, &input, Target::for_path(&args.output))?;
+            #[allow(clippy::print_stderr)] // a one-line receipt; the data went to the file
+            {
+                eprintln!(
+                    "tip-audit: {written} events written to {}",
+                    args.output.display()
+                );
+            }
+            Ok(completeness(&analysis.report))
         }
         Command::Init(args) => {
             if args.output.exists() && !args.force {
@@ -268,6 +286,39 @@ fn timeline_rows(
             .collect()
     });
     Ok(timeline::finish(per_file.into_iter().flatten().collect()))
+}
+
+/// The second pass of `export`: files are read a few at a time, in parallel, and their rows
+/// written in input order, so memory holds one group of files' rows at most.
+fn export_rows(analysis: &Analysis, input: &InputConfig, target: Target) -> anyhow::Result<u64> {
+    let lookup = export::Lookup::new(&analysis.graph);
+    let pool = pool(input.threads)?;
+    let group = pool.current_num_threads().max(1) * 4;
+    let mut writer = Writer::new(target);
+    let mut dedup = export::Dedup::default();
+    for sources in analysis.sources.chunks(group) {
+        let per_file: Vec<Vec<export::Row>> = pool.install(|| {
+            sources
+                .par_iter()
+                .map(|source| {
+                    let mut rows = Vec::new();
+                    if !matches!(source.kind, SourceKind::Unreadable(_)) {
+                        let path = source.display();
+                        decode::file(source, &input.limits, |record| {
+                            rows.extend(lookup.row(&input.filter, &path, record));
+                        });
+                    }
+                    rows
+                })
+                .collect()
+        });
+        for row in per_file.into_iter().flatten() {
+            if dedup.first_time(&row) {
+                writer.push(row)?;
+            }
+        }
+    }
+    writer.finish()
 }
 
 /// The exit status of a command that reports no findings: incomplete input or not.

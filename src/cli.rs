@@ -27,6 +27,8 @@ pub enum Command {
     Chains(ChainsArgs),
     /// Every event of one person, and of the sessions in their chains, in time order.
     Timeline(TimelineArgs),
+    /// One row per event with its attribution, session, chain and status: Parquet or CSV.
+    Export(ExportArgs),
     /// Write a commented default policy file (tip-audit.toml).
     Init(InitArgs),
     /// Check log files against CloudTrail digest files, offline: hashes, digest chain, signatures.
@@ -35,6 +37,19 @@ pub enum Command {
 is modified, missing or wrongly signed, or the digest chain is broken; 2 usage error."
     )]
     Verify(VerifyArgs),
+}
+
+/// `tip-audit export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Inputs and linking.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// `events.parquet`, `events.csv`, or a directory (existing, or ending in `/`) for a Parquet
+    /// table partitioned by account and date.
+    #[arg(short = 'o', long, value_name = "PATH", required = true)]
+    pub output: PathBuf,
 }
 
 /// `tip-audit init`.

@@ -23,6 +23,7 @@ pub mod directory;
 pub mod discover;
 pub mod estate;
 pub mod event;
+pub mod export;
 pub mod findings;
 pub mod identity;
 pub mod link;

@@ -5,9 +5,24 @@
 
 use std::borrow::Cow;
 
+/// Whether a spreadsheet would read the value as a formula.
+fn is_formula(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r', '|', '%'])
+}
+
+/// The value with a leading `'` when a spreadsheet would run it as a formula; for CSV writers
+/// that quote on their own (polars).
+pub fn defuse(value: &str) -> Cow<'_, str> {
+    if is_formula(value) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
 /// One cell, escaped.
 pub fn cell(value: &str) -> Cow<'_, str> {
-    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r', '|', '%']);
+    let formula = is_formula(value);
     let needs_quotes = formula || value.contains([',', '"', '\n', '\r']);
     if !needs_quotes {
         return Cow::Borrowed(value);

@@ -5,6 +5,11 @@
 //! terminal.
 
 pub mod chains;
+#[cfg(feature = "columnar")]
+pub mod columnar;
+#[cfg(not(feature = "columnar"))]
+#[path = "columnar_disabled.rs"]
+pub mod columnar;
 pub mod csv;
 mod html;
 mod json;

@@ -4,6 +4,8 @@
 mod bad_input; // damaged and hostile input: diagnostics and counts
 mod determinism; // same input, any thread count: byte-identical output
 mod errors; // exit codes, unreadable input, usage errors
+#[cfg(feature = "columnar")]
+mod export; // Parquet and CSV export, read back
 mod gate; // CI gate: SARIF, JSON Lines, CSV, Markdown, exports, policy file, baselines
 mod incident; // timelines, chains in four formats, people by name, the HTML report
 mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, arrays

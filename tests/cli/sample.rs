@@ -128,13 +128,14 @@ fn service_noise_is_never_a_finding() {
 
 #[test]
 fn table_output_is_stable() {
+    // A relative path: table column widths follow the path length, so an
+    // absolute one would make the snapshot depend on where the clone lives.
     let output = tip()
-        .args(["scan", "--threads", "2"])
-        .arg(sample_logs())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["scan", "--threads", "2", "sample-logs"])
         .output()
         .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
-    let text = text.replace(sample_logs().to_str().unwrap(), "sample-logs");
     assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
     insta::assert_snapshot!("sample_logs_table", text);
 }

@@ -1,0 +1,40 @@
+//! Stand-in for `report/columnar.rs` in builds without the `columnar` feature (no polars).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+
+use crate::export::Row;
+
+/// Where the export would go.
+#[derive(Debug, Clone)]
+pub struct Target(PathBuf);
+
+impl Target {
+    /// Any path.
+    pub fn for_path(path: &Path) -> Target {
+        Target(path.to_owned())
+    }
+}
+
+/// A writer that explains why it cannot write.
+pub struct Writer;
+
+impl Writer {
+    /// The writer.
+    pub fn new(_target: Target) -> Writer {
+        Writer
+    }
+
+    /// Always an error: this build has no Parquet or CSV export.
+    pub fn push(&mut self, _row: Row) -> anyhow::Result<()> {
+        bail!(
+            "this build of tip-audit has no Parquet/CSV export (rebuild with the `columnar` feature)"
+        )
+    }
+
+    /// Nothing was written.
+    pub fn finish(self) -> anyhow::Result<u64> {
+        Ok(0)
+    }
+}
