@@ -205,22 +205,29 @@ fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow::Res
             keep
         });
     }
-    let read: Vec<(Verdict, FileOutcome)> = pool.install(|| {
-        discovered
-            .sources
-            .par_iter()
-            .enumerate()
-            .map(|(i, source)| read_file(i as u32, source, input, &triggers))
-            .collect()
-    });
-
-    let files = discovered
-        .sources
-        .iter()
-        .map(Source::display)
-        .zip(read)
-        .map(|(path, (verdict, outcome))| (path, verdict, outcome));
-    let (mut report, graph) = assemble(files, discovered.pruned, input, &directory);
+    // Files are read a batch at a time, in parallel, and merged in input order while the next
+    // batch is read: memory holds two batches' per-file summaries at most, never all of them.
+    let batch = pool.current_num_threads() * 16;
+    let mut assembly = Assembly::new(discovered.pruned);
+    let mut pending: Vec<(String, Verdict, FileOutcome)> = Vec::new();
+    for (n, sources) in discovered.sources.chunks(batch).enumerate() {
+        let read_batch = || {
+            sources
+                .par_iter()
+                .enumerate()
+                .map(|(i, source)| {
+                    let index = (n * batch + i) as u32;
+                    let (verdict, outcome) = read_file(index, source, input, &triggers);
+                    (source.display(), verdict, outcome)
+                })
+                .collect()
+        };
+        let done = std::mem::take(&mut pending);
+        let merge = || done.into_iter().for_each(|file| assembly.add(file));
+        pending = pool.join(merge, read_batch).1;
+    }
+    pending.into_iter().for_each(|file| assembly.add(file));
+    let (mut report, graph) = assembly.finish(input, &directory);
     for path in refused {
         report.files.push(FileNote {
             path,
@@ -333,41 +340,58 @@ fn completeness(report: &Report) -> Outcome {
 /// Audits one in-memory file end to end, with default settings: the entry point for fuzzing
 /// and property tests.
 pub fn audit_bytes(bytes: &[u8]) -> Report {
+    let (verdict, outcome) = fold_bytes(bytes);
+    let mut assembly = Assembly::new(0);
+    assembly.add(("<bytes>".to_owned(), verdict, outcome));
+    assembly
+        .finish(&InputConfig::default(), &Directory::default())
+        .0
+}
+
+/// Reads one in-memory file into its summary (decode → normalize → fold), with default
+/// settings: the unit of parallel work, for benchmarks.
+pub fn fold_bytes(bytes: &[u8]) -> (Verdict, FileOutcome) {
     let input = InputConfig::default();
     let triggers = Triggers::builtin();
     let mut outcome = FileOutcome::default();
     let verdict = decode::bytes_of(bytes, &input.limits, |record| {
         outcome.record(record, 0, &input.filter, &triggers)
     });
-    let read = [("<bytes>".to_owned(), verdict, outcome)];
-    assemble(read, 0, &input, &Directory::default()).0
+    (verdict, outcome)
 }
 
-/// Merges per-file outcomes in input order, links, finds, and builds the report.
-fn assemble(
-    read: impl IntoIterator<Item = (String, Verdict, FileOutcome)>,
-    pruned: u64,
-    input: &InputConfig,
-    directory: &Directory,
-) -> (Report, Graph) {
-    let mut estate = Estate::default();
-    let mut summary = Summary {
-        files_pruned: pruned,
-        ..Summary::default()
-    };
-    let mut files = Vec::new();
-    let mut paths = Vec::new();
-    for (path, verdict, outcome) in read {
-        paths.push(path.clone());
+/// The merge of per-file outcomes, in input order, then linking, findings and the report.
+struct Assembly {
+    estate: Estate,
+    summary: Summary,
+    files: Vec<FileNote>,
+    paths: Vec<String>,
+}
+
+impl Assembly {
+    fn new(pruned: u64) -> Assembly {
+        Assembly {
+            estate: Estate::default(),
+            summary: Summary {
+                files_pruned: pruned,
+                ..Summary::default()
+            },
+            files: Vec::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    /// Merges the next file; call in input order for deterministic results.
+    fn add(&mut self, (path, verdict, outcome): (String, Verdict, FileOutcome)) {
         let note = |reason: String, status| FileNote {
             path: path.clone(),
             reason,
             status,
         };
         match verdict {
-            Verdict::Skipped(reason) => files.push(note(reason, FileStatus::Skipped)),
-            Verdict::Failed(reason) => files.push(note(reason, FileStatus::Failed)),
-            Verdict::Read { .. } if outcome.is_foreign() => files.push(note(
+            Verdict::Skipped(reason) => self.files.push(note(reason, FileStatus::Skipped)),
+            Verdict::Failed(reason) => self.files.push(note(reason, FileStatus::Failed)),
+            Verdict::Read { .. } if outcome.is_foreign() => self.files.push(note(
                 format!(
                     "no CloudTrail events: {} records are not CloudTrail events (S3 event notifications?)",
                     outcome.stats.records
@@ -378,78 +402,89 @@ fn assemble(
                 damage, repaired, ..
             } => {
                 if let Some(repaired) = repaired {
-                    files.push(note(repaired, FileStatus::Repaired));
+                    self.files.push(note(repaired, FileStatus::Repaired));
                 }
                 if let Some(damage) = damage {
-                    files.push(note(
+                    self.files.push(note(
                         format!("{damage} ({} records read before it)", outcome.stats.records),
                         FileStatus::Incomplete,
                     ));
                 }
-                summary.files += 1;
-                let stats = estate.merge(outcome);
-                summary.records += stats.records;
-                summary.filtered += stats.filtered;
-                summary.event_errors += stats.error_count();
+                self.summary.files += 1;
+                let stats = self.estate.merge(outcome);
+                self.summary.records += stats.records;
+                self.summary.filtered += stats.filtered;
+                self.summary.event_errors += stats.error_count();
             }
         }
+        self.paths.push(path);
     }
-    summary.files_skipped = files
-        .iter()
-        .filter(|f| f.status != FileStatus::Incomplete)
-        .count() as u64;
-    summary.files_failed = files
-        .iter()
-        .filter(|f| f.status != FileStatus::Skipped)
-        .count() as u64;
-    summary.duplicates = estate.duplicates;
-    summary.events = estate.events();
 
-    let mut graph = Graph::build(estate, &input.link);
-    graph.add_user_names(directory.names());
-    let mut findings = findings::detect(&graph);
-    for finding in &mut findings {
-        let file = graph.estate.sessions[finding.session].first.origin.file as usize;
-        finding.break_file = paths.get(file).cloned();
+    /// Links, finds, and builds the report.
+    fn finish(self, input: &InputConfig, directory: &Directory) -> (Report, Graph) {
+        let Assembly {
+            estate,
+            mut summary,
+            files,
+            paths,
+        } = self;
+        summary.files_skipped = files
+            .iter()
+            .filter(|f| f.status != FileStatus::Incomplete)
+            .count() as u64;
+        summary.files_failed = files
+            .iter()
+            .filter(|f| f.status != FileStatus::Skipped)
+            .count() as u64;
+        summary.duplicates = estate.duplicates;
+        summary.events = estate.events();
+
+        let mut graph = Graph::build(estate, &input.link);
+        graph.add_user_names(directory.names());
+        let mut findings = findings::detect(&graph);
+        for finding in &mut findings {
+            let file = graph.estate.sessions[finding.session].first.origin.file as usize;
+            finding.break_file = paths.get(file).cloned();
+        }
+        let mut shared_roles = findings::shared_roles(&graph);
+        let silenced = input.policy.apply(&mut findings, &mut shared_roles);
+        summary.silenced = silenced.findings;
+        summary.silenced_shared_roles = silenced.shared_roles;
+        let humans: BTreeSet<_> = graph
+            .attribution
+            .iter()
+            .filter_map(|a| a.human.as_ref())
+            .collect();
+        summary.humans = humans.len() as u64;
+        // Sessions seen only through out-of-scope calls kept for linking are not counted.
+        summary.sessions = graph
+            .estate
+            .sessions
+            .iter()
+            .filter(|s| s.events > 0)
+            .count() as u64;
+        summary.chains = graph.chains.len() as u64;
+        summary.coverage = graph.coverage.clone();
+        let children = graph.children();
+        let drawn: BTreeSet<&str> = findings
+            .iter()
+            .filter_map(|f| f.chain_id.as_deref())
+            .collect();
+        let chains = graph
+            .chains
+            .iter()
+            .filter(|c| drawn.contains(c.id.as_str()))
+            .map(|c| graph.view(c, &children))
+            .collect();
+        let report = Report {
+            summary,
+            findings,
+            shared_roles,
+            files,
+            chains,
+        };
+        (report, graph)
     }
-    let mut shared_roles = findings::shared_roles(&graph);
-    let silenced = input.policy.apply(&mut findings, &mut shared_roles);
-    summary.silenced = silenced.findings;
-    summary.silenced_shared_roles = silenced.shared_roles;
-    let humans: BTreeSet<_> = graph
-        .attribution
-        .iter()
-        .filter_map(|a| a.human.as_ref())
-        .collect();
-    summary.humans = humans.len() as u64;
-    // Sessions seen only through out-of-scope calls kept for linking are not counted.
-    summary.sessions = graph
-        .estate
-        .sessions
-        .iter()
-        .filter(|s| s.events > 0)
-        .count() as u64;
-    summary.chains = graph.chains.len() as u64;
-    summary.coverage = graph.coverage.clone();
-    let children = graph.children();
-    let drawn: BTreeSet<&str> = findings
-        .iter()
-        .filter_map(|f| f.chain_id.as_deref())
-        .collect();
-    let chains = graph
-        .chains
-        .iter()
-        .filter(|c| drawn.contains(c.id.as_str()))
-        .map(|c| graph.view(c, &children))
-        .collect();
-    let report = Report {
-        summary,
-        findings,
-        shared_roles,
-        files,
-        chains,
-    };
-    (report, graph)
 }
 
 fn read_file(

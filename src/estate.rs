@@ -6,7 +6,7 @@
 //! its session's counters. Duplicate `eventID`s are found at the merge and counted once.
 
 use std::collections::hash_map::{DefaultHasher, Entry};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
@@ -369,6 +369,10 @@ impl FileOutcome {
     }
 
     fn session_index(&mut self, key: &str, event: &Event<'_>) -> u32 {
+        // Most events belong to a session already seen: look up before allocating a key.
+        if let Some(&index) = self.index.get(key) {
+            return index;
+        }
         match self.index.entry(key.to_owned()) {
             Entry::Occupied(entry) => *entry.get(),
             Entry::Vacant(entry) => {
@@ -513,7 +517,9 @@ pub struct Estate {
     pub nobody_events: u64,
     /// Events seen more than once, counted once.
     pub duplicates: u64,
-    seen: HashSet<u64>,
+    /// Hashes of the events merged so far; the values are already hashes, so they are not
+    /// hashed again.
+    seen: nohash_hasher::IntSet<u64>,
 }
 
 impl Estate {

@@ -2,7 +2,6 @@
 //! DuckDB, Athena, Spark. A second pass over the files after linking, streamed in file order:
 //! rows go to the writer a few files at a time, never the whole set at once.
 
-use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use chrono::{DateTime, Utc};
@@ -143,7 +142,7 @@ fn session_id(key: &str) -> String {
 /// Drops events already exported (the same `eventID` and account seen in an earlier file).
 #[derive(Default)]
 pub struct Dedup {
-    seen: HashSet<u64>,
+    seen: nohash_hasher::IntSet<u64>,
 }
 
 impl Dedup {

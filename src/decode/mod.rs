@@ -243,15 +243,101 @@ fn is_trail_file(body: &[u8]) -> bool {
 }
 
 /// Streams the `Records` array of a trail file, element by element.
+///
+/// The fast path reads each record straight into [`RawEvent`], in one pass. A record it cannot
+/// take (not an object, a repeated key, a syntax error) stops it; the careful path then reads
+/// the file again, each record first as raw JSON so that one bad record is reported and the
+/// next one read, skipping the records already handed over.
 fn trail_file<F>(body: &[u8], sink: &mut F) -> Option<String>
 where
     F: FnMut(Record<'_>),
 {
+    let mut handed = 0;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let fast = deserializer
+        .deserialize_map(FastEnvelope {
+            sink: &mut *sink,
+            handed: &mut handed,
+        })
+        .and_then(|()| deserializer.end());
+    if fast.is_ok() {
+        return None;
+    }
+    let mut skip = handed;
+    let mut careful = |record: Record<'_>| {
+        if skip > 0 {
+            skip -= 1;
+        } else {
+            sink(record);
+        }
+    };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let result = deserializer
-        .deserialize_map(Envelope::<F, &RawValue>(sink, PhantomData))
+        .deserialize_map(Envelope::<_, &RawValue>(&mut careful, PhantomData))
         .and_then(|()| deserializer.end());
     result.err().map(|e| format!("JSON error: {e}"))
+}
+
+/// The fast path of [`trail_file`]: `Records` elements deserialized in place; counts what it
+/// handed to the sink so the careful path can carry on after it.
+struct FastEnvelope<'s, F> {
+    sink: &'s mut F,
+    handed: &'s mut usize,
+}
+
+impl<'de, F> Visitor<'de> for FastEnvelope<'_, F>
+where
+    F: FnMut(Record<'_>),
+{
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a CloudTrail log file object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "Records" {
+                map.next_value_seed(FastRecords {
+                    sink: &mut *self.sink,
+                    handed: &mut *self.handed,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct FastRecords<'s, F> {
+    sink: &'s mut F,
+    handed: &'s mut usize,
+}
+
+impl<'de, F> DeserializeSeed<'de> for FastRecords<'_, F>
+where
+    F: FnMut(Record<'_>),
+{
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, F> Visitor<'de> for FastRecords<'_, F>
+where
+    F: FnMut(Record<'_>),
+{
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of events")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(event) = seq.next_element::<RawEvent<'de>>()? {
+            (self.sink)(Ok(event));
+            *self.handed += 1;
+        }
+        Ok(())
+    }
 }
 
 /// Calls `each` for every element of the top-level array in `body`.
@@ -592,6 +678,28 @@ mod tests {
             }
         );
         assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn a_record_the_fast_path_refuses_is_reported_once_and_the_rest_read() {
+        let repeated_key = r#"{"eventName":"PutObject","eventName":"DeleteObject"}"#;
+        let first = r#"{"eventName":"ListBuckets"}"#;
+        let last = r#"{"eventName":"GetBucketAcl"}"#;
+        let (verdict, seen) = decode(&format!(
+            r#"{{"Records":[{first},{repeated_key},42,{last}]}}"#
+        ));
+        assert!(matches!(verdict, Verdict::Read { damage: None, .. }));
+        let names: Vec<_> = seen.iter().map(|r| r.as_deref().ok()).collect();
+        assert_eq!(
+            names,
+            [Some("ListBuckets"), None, None, Some("GetBucketAcl")],
+            "{seen:?}"
+        );
+        assert!(
+            seen[1]
+                .as_ref()
+                .is_err_and(|e| e.contains("duplicate field"))
+        );
     }
 
     #[test]
