@@ -116,9 +116,9 @@ pub fn acting(event: &Event<'_>) -> Acting {
         // A long-term key is one credential for its whole life; some of its events carry
         // session attributes (MFA context) that must not split it.
         if key.starts_with("AKIA") {
-            return Acting::Session(format!("{key}|{issuer}|"));
+            return Acting::Session(session_key([key, issuer, ""]));
         }
-        return Acting::Session(format!("{key}|{issuer}|{created}"));
+        return Acting::Session(session_key([key, issuer, created]));
     }
     match kind {
         // A federation call carries no credentials: each one is its own act.
@@ -129,7 +129,7 @@ pub fn acting(event: &Event<'_>) -> Acting {
                 .or(actor.user_name.as_deref())
                 .unwrap_or("");
             let id = event.id.as_deref().unwrap_or("");
-            Acting::Session(format!("{}|{who}|{id}", kind.as_str()))
+            Acting::Session(session_key([kind.as_str(), who, id]))
         }
         IdentityKind::IdentityCenterUser | IdentityKind::Unknown
             if actor.credential_id.is_some() =>
@@ -141,7 +141,7 @@ pub fn acting(event: &Event<'_>) -> Acting {
                 .or(actor.user_name.as_deref())
                 .unwrap_or("");
             let credential = actor.credential_id.as_deref().unwrap_or("");
-            Acting::Session(format!("idc|{who}|{credential}"))
+            Acting::Session(session_key(["idc", who, credential]))
         }
         _ => {
             let who = actor
@@ -151,11 +151,23 @@ pub fn acting(event: &Event<'_>) -> Acting {
                 .or(actor.user_name.as_deref())
                 .or(actor.on_behalf_of.as_ref().map(|o| o.user_id.as_ref()));
             match who {
-                Some(who) => Acting::Session(format!("{}|{who}|{created}", kind.as_str())),
+                Some(who) => Acting::Session(session_key([kind.as_str(), who, created])),
                 None => Acting::Nobody,
             }
         }
     }
+}
+
+/// `a|b|c`, built in one allocation: a key is made for every event.
+fn session_key(parts: [&str; 3]) -> String {
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push('|');
+        }
+        key.push_str(part);
+    }
+    key
 }
 
 /// The person an event names by itself, if any, with the evidence (spec §2, first four kinds).

@@ -146,7 +146,11 @@ where
             "--max-file-bytes",
         ))
     };
-    let mut bytes = Vec::new();
+    let mut bytes = take_buffer();
+    // Room for what the file should inflate to (CloudTrail files inflate 10–20×), so the
+    // buffer is not regrown and copied as it fills.
+    let expected = stored_size.map_or(0, |size| if gzip { size.saturating_mul(16) } else { size });
+    bytes.reserve(expected.min(limits.in_memory_bytes) as usize + 1);
     let first = (&mut body)
         .take(limits.in_memory_bytes.saturating_add(1))
         .read_to_end(&mut bytes);
@@ -158,7 +162,11 @@ where
         Ok(_) if bytes.len() as u64 > limits.in_memory_bytes => {
             streamed(std::io::Cursor::new(bytes).chain(body), &mut sink)
         }
-        Ok(_) => in_memory(&bytes, &mut sink),
+        Ok(_) => {
+            let verdict = in_memory(&bytes, &mut sink);
+            give_back_buffer(bytes);
+            verdict
+        }
         Err(error) if bytes.is_empty() => Verdict::Failed(damage(error, 0)),
         Err(error) => {
             let at = bytes.len();
@@ -176,6 +184,25 @@ where
     }
 }
 
+thread_local! {
+    /// Each thread's inflate buffer, kept from one file to the next.
+    static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Buffers above this size are freed after use rather than kept for the next file.
+const KEPT_BUFFER_BYTES: usize = 64 << 20;
+
+fn take_buffer() -> Vec<u8> {
+    BUFFER.with(|buffer| buffer.take())
+}
+
+fn give_back_buffer(mut bytes: Vec<u8>) {
+    if bytes.capacity() <= KEPT_BUFFER_BYTES {
+        bytes.clear();
+        BUFFER.with(|buffer| buffer.set(bytes));
+    }
+}
+
 /// The UTF-8 byte order mark some Windows tools write.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -186,9 +213,12 @@ where
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     // Invalid UTF-8 inside one string would otherwise end the whole file at that record; it is
     // replaced (U+FFFD) and the rest of the file is read.
-    if let Err(error) = std::str::from_utf8(bytes) {
+    let Ok(text) = simdutf8::basic::from_utf8(bytes) else {
+        // simdutf8's fast check says only whether; std says where.
+        let at = std::str::from_utf8(bytes)
+            .err()
+            .map_or(0, |error| error.valid_up_to());
         let lossy = String::from_utf8_lossy(bytes).into_owned();
-        let at = error.valid_up_to();
         return match in_memory(lossy.as_bytes(), sink) {
             Verdict::Read { shape, damage, .. } => Verdict::Read {
                 shape,
@@ -199,12 +229,9 @@ where
             },
             other => other,
         };
-    }
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let body = &bytes[start..];
+    };
+    let text = text.trim_ascii_start();
+    let body = text.as_bytes();
     match body.first() {
         None => Verdict::Skipped("empty file".to_owned()),
         Some(b'[') => {
@@ -213,7 +240,7 @@ where
             found.verdict(Shape::EventArray, damage)
         }
         Some(b'{') if is_trail_file(body) => {
-            let damage = trail_file(body, sink);
+            let damage = trail_file(text, sink);
             Verdict::Read {
                 shape: Shape::TrailFile,
                 damage,
@@ -248,12 +275,13 @@ fn is_trail_file(body: &[u8]) -> bool {
 /// take (not an object, a repeated key, a syntax error) stops it; the careful path then reads
 /// the file again, each record first as raw JSON so that one bad record is reported and the
 /// next one read, skipping the records already handed over.
-fn trail_file<F>(body: &[u8], sink: &mut F) -> Option<String>
+fn trail_file<F>(body: &str, sink: &mut F) -> Option<String>
 where
     F: FnMut(Record<'_>),
 {
     let mut handed = 0;
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    // From a `str`: its UTF-8 is checked once, not again string by string.
+    let mut deserializer = serde_json::Deserializer::from_str(body);
     let fast = deserializer
         .deserialize_map(FastEnvelope {
             sink: &mut *sink,
@@ -271,7 +299,7 @@ where
             sink(record);
         }
     };
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut deserializer = serde_json::Deserializer::from_str(body);
     let result = deserializer
         .deserialize_map(Envelope::<_, &RawValue>(&mut careful, PhantomData))
         .and_then(|()| deserializer.end());
