@@ -37,8 +37,11 @@ GEN=target/release/examples/generate_estate
 measure() {
   local out
   out=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$out" bash -c "$1" >/dev/null
-  cat "$out"
+  if ! /usr/bin/time -f "%e %M" -o "$out" bash -c "set -o pipefail; $1" >/dev/null; then
+    echo "failed: $1" >&2
+    exit 1
+  fi
+  tail -1 "$out"
   rm -f "$out"
 }
 
@@ -46,10 +49,11 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 for n in $EVENTS; do
   dir="$WORK/estate-$n"
-  if [ ! -f "$dir/.done" ]; then
+  # The log, written last, marks a finished estate (a marker inside would be scanned).
+  if [ ! -s "$dir.log" ]; then
     rm -rf "$dir"
-    "$GEN" --events "$n" --out "$dir" | tee "$dir.log"
-    touch "$dir/.done"
+    "$GEN" --events "$n" --out "$dir" > "$dir.log.tmp"
+    mv "$dir.log.tmp" "$dir.log"
   fi
   events=$(awk '{print $2}' "$dir.log")
   json_mb=$(sed -E 's/.*\(([0-9]+) MB of JSON\).*/\1/' "$dir.log")
@@ -57,10 +61,12 @@ for n in $EVENTS; do
   gz_mb=$(du -sm "$dir" | cut -f1)
 
   declare -A cmd=(
-    [tip-audit-2t]="$TIP scan $dir --threads 2 --format json -o /dev/null"
-    [tip-audit-1t]="$TIP scan $dir --threads 1 --format json -o /dev/null"
+    [tip-audit-2t]="$TIP scan $dir --threads 2 --format json -o $WORK/scan-$n-2t.json"
+    [tip-audit-1t]="$TIP scan $dir --threads 1 --format json -o $WORK/scan-$n-1t.json"
     [zcat-P2]="find $dir -name '*.json.gz' -print0 | xargs -0 -n 64 -P2 zcat"
-    [jq]="find $dir -name '*.json.gz' -print0 | xargs -0 -n 64 -P2 zcat | jq -c '.Records[] | [.userIdentity.accessKeyId, .userIdentity.sessionContext.sourceIdentity]'"
+    # Two zcat|jq pipelines, so that jq, like the others, has both cores (one shared pipe
+    # would interleave two zcat outputs mid-document).
+    [jq]="find $dir -name '*.json.gz' -print0 | xargs -0 -n 64 -P2 sh -c 'zcat \"\$@\" | jq -c \".Records[] | [.userIdentity.accessKeyId, .userIdentity.sessionContext.sourceIdentity]\"' jq"
     [duckdb]="$WORK/venv/bin/python benches/duckdb_lineage.py $dir 2"
   )
   order=(tip-audit-2t tip-audit-1t zcat-P2 jq duckdb)
@@ -79,6 +85,17 @@ for n in $EVENTS; do
     rss[$tool]=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -1)
   done
 
+  if [ -f "$WORK/scan-$n-1t.json" ] && [ -f "$WORK/scan-$n-2t.json" ]; then
+    if cmp -s "$WORK/scan-$n-1t.json" "$WORK/scan-$n-2t.json"; then
+      same="identical with 1 and 2 threads"
+    else
+      same="DIFFERENT with 1 and 2 threads"
+    fi
+  else
+    same="thread comparison skipped"
+  fi
+  echo
+  echo "### $events events: scan results $same"
   echo
   echo "### $events events: $files files, $json_mb MB of JSON, $gz_mb MB gzipped"
   echo

@@ -231,7 +231,7 @@ impl Estate {
         session: &str,
         key: &str,
         created: DateTime<Utc>,
-        extra: &str,
+        (identity_extra, context_extra): (&str, &str),
     ) -> String {
         let name = role_path.rsplit('/').next().unwrap_or(role_path);
         let role_id = format!(
@@ -239,7 +239,7 @@ impl Estate {
             base32_of(name.len() as u64 * 7919 + account as u64, 17)
         );
         format!(
-            r#"{{"type":"AssumedRole","principalId":"{role_id}:{session}","arn":"arn:aws:sts::{acct}:assumed-role/{name}/{session}","accountId":"{acct}","accessKeyId":"{key}","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"{role_id}","arn":"arn:aws:iam::{acct}:role/{role_path}","accountId":"{acct}","userName":"{name}"}},"attributes":{{"creationDate":"{created}","mfaAuthenticated":"false"}}{extra}}}}}"#,
+            r#"{{"type":"AssumedRole","principalId":"{role_id}:{session}","arn":"arn:aws:sts::{acct}:assumed-role/{name}/{session}","accountId":"{acct}","accessKeyId":"{key}","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"{role_id}","arn":"arn:aws:iam::{acct}:role/{role_path}","accountId":"{acct}","userName":"{name}"}},"attributes":{{"creationDate":"{created}","mfaAuthenticated":"false"}}{context_extra}}}{identity_extra}}}"#,
             acct = ACCOUNTS[account],
             created = time(created),
         )
@@ -352,8 +352,14 @@ impl Estate {
         let on_behalf_of = format!(
             r#","onBehalfOf":{{"userId":"{user:08x}-1111-2222-3333-{user:012x}","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-9067a1b2c3"}}"#
         );
-        let identity =
-            self.role_identity(place.account, SSO_ROLE, &name, &key, start, &on_behalf_of);
+        let identity = self.role_identity(
+            place.account,
+            SSO_ROLE,
+            &name,
+            &key,
+            start,
+            (&on_behalf_of, ""),
+        );
         let end = self.calls(place, start, &identity, n);
         (identity, end)
     }
@@ -397,7 +403,8 @@ impl Estate {
                     session,
                     source_identity: None,
                 });
-                let lost = self.role_identity(place.account, role, session, &key, assumed, "");
+                let lost =
+                    self.role_identity(place.account, role, session, &key, assumed, ("", ""));
                 self.calls(place, assumed, &lost, 20);
             }
             2 => {
@@ -414,8 +421,14 @@ impl Estate {
                     session: "deploy",
                     source_identity: None,
                 });
-                let session =
-                    self.role_identity(place.account, "DeployRole", "deploy", &key, chained, "");
+                let session = self.role_identity(
+                    place.account,
+                    "DeployRole",
+                    "deploy",
+                    &key,
+                    chained,
+                    ("", ""),
+                );
                 self.calls(place, chained, &session, 15);
             }
             3 => {
@@ -435,8 +448,14 @@ impl Estate {
                     source_identity: Some(&name),
                 });
                 let extra = format!(r#","sourceIdentity":"{name}""#);
-                let first =
-                    self.role_identity(place.account, "OktaEngineer", &name, &key, start, &extra);
+                let first = self.role_identity(
+                    place.account,
+                    "OktaEngineer",
+                    &name,
+                    &key,
+                    start,
+                    ("", &extra),
+                );
                 let at = self.calls(place, start, &first, 5);
                 let key = self.assume(&Assume {
                     action: "AssumeRole",
@@ -449,8 +468,14 @@ impl Estate {
                     session: &name,
                     source_identity: Some(&name),
                 });
-                let second =
-                    self.role_identity(other.account, "ProdReadOnly", &name, &key, at, &extra);
+                let second = self.role_identity(
+                    other.account,
+                    "ProdReadOnly",
+                    &name,
+                    &key,
+                    at,
+                    ("", &extra),
+                );
                 self.calls(other, at + Duration::seconds(2), &second, 10);
             }
             _ => {
@@ -474,7 +499,7 @@ impl Estate {
                     "ci-deploy",
                     &key,
                     at,
-                    "",
+                    ("", ""),
                 );
                 self.calls(other, at + Duration::seconds(1), &session, 12);
             }
@@ -503,7 +528,7 @@ impl Estate {
                     &instance,
                     &key,
                     start,
-                    r#","ec2RoleDelivery":"2.0""#,
+                    ("", r#","ec2RoleDelivery":"2.0""#),
                 );
                 let n = self.rng.gen_range(20..150);
                 self.calls(place, start, &identity, n);
@@ -525,7 +550,7 @@ impl Estate {
                     "cleanup",
                     &key,
                     start,
-                    &scope,
+                    (&scope, ""),
                 );
                 let n = self.rng.gen_range(5..60);
                 self.calls(place, start, &identity, n);
