@@ -18,23 +18,28 @@ impl Target {
 }
 
 /// A writer that explains why it cannot write.
-pub struct Writer;
+pub struct Writer(Target);
 
 impl Writer {
     /// The writer.
-    pub fn new(_target: Target) -> Writer {
-        Writer
+    pub fn new(target: Target) -> Writer {
+        Writer(target)
     }
 
     /// Always an error: this build has no Parquet or CSV export.
     pub fn push(&mut self, _row: Row) -> anyhow::Result<()> {
-        bail!(
-            "this build of tip-audit has no Parquet/CSV export (rebuild with the `columnar` feature)"
-        )
+        self.refuse()
     }
 
-    /// Nothing was written.
+    /// Always an error, even with no rows: nothing was written.
     pub fn finish(self) -> anyhow::Result<u64> {
-        Ok(0)
+        self.refuse()
+    }
+
+    fn refuse<T>(&self) -> anyhow::Result<T> {
+        bail!(
+            "cannot write {}: this build of tip-audit has no Parquet/CSV export (rebuild with the `columnar` feature)",
+            self.0.0.display()
+        )
     }
 }
