@@ -11,6 +11,22 @@ fn events_in_sample() -> u64 {
     document["summary"]["events"].as_u64().unwrap()
 }
 
+/// Runs `tip-audit export sample-logs -o target` and insists it succeeds.
+fn export_sample_to(target: &std::path::Path) {
+    let out = tip()
+        .arg("export")
+        .arg(sample_logs())
+        .arg("-o")
+        .arg(target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn read_parquet(path: &std::path::Path) -> DataFrame {
     ParquetReader::new(std::fs::File::open(path).unwrap())
         .finish()
@@ -21,18 +37,7 @@ fn read_parquet(path: &std::path::Path) -> DataFrame {
 fn parquet_reads_back_with_every_event_once_and_typed_columns() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.parquet");
-    let out = tip()
-        .arg("export")
-        .arg(sample_logs())
-        .arg("-o")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export_sample_to(&path);
     let df = read_parquet(&path);
     assert_eq!(
         df.height() as u64,
@@ -105,18 +110,7 @@ fn a_directory_is_a_table_partitioned_by_account_and_date() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("events");
     std::fs::create_dir(&table).unwrap();
-    let out = tip()
-        .arg("export")
-        .arg(sample_logs())
-        .arg("-o")
-        .arg(&table)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export_sample_to(&table);
     let mut total = 0;
     for account in ["111122223333", "444455556666"] {
         let part = table.join(format!("account={account}/date=2026-03-02/part-0.parquet"));
@@ -132,14 +126,7 @@ fn a_directory_is_a_table_partitioned_by_account_and_date() {
 fn csv_export_has_a_header_and_a_row_per_event() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.csv");
-    let out = tip()
-        .arg("export")
-        .arg(sample_logs())
-        .arg("-o")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    export_sample_to(&path);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("time,event_id,account,region,service,action,principal,access_key,session_id,chain_id,human,evidence,status,error_code,file\n"));
     assert_eq!(text.lines().count() as u64, events_in_sample() + 1);
