@@ -57,30 +57,6 @@ pub struct Writer {
     written: u64,
 }
 
-fn schema() -> Schema {
-    let text = || DataType::String;
-    Schema::from_iter([
-        Field::new(
-            "time".into(),
-            DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
-        ),
-        Field::new("event_id".into(), text()),
-        Field::new("account".into(), text()),
-        Field::new("region".into(), text()),
-        Field::new("service".into(), text()),
-        Field::new("action".into(), text()),
-        Field::new("principal".into(), text()),
-        Field::new("access_key".into(), text()),
-        Field::new("session_id".into(), text()),
-        Field::new("chain_id".into(), text()),
-        Field::new("human".into(), text()),
-        Field::new("evidence".into(), text()),
-        Field::new("status".into(), text()),
-        Field::new("error_code".into(), text()),
-        Field::new("file".into(), text()),
-    ])
-}
-
 fn frame(rows: &[Row], csv: bool) -> PolarsResult<DataFrame> {
     // CSV may be opened in a spreadsheet: log strings that look like formulas are defused.
     let text = |name: &str, values: Vec<Option<&str>>| {
@@ -183,7 +159,8 @@ impl Writer {
         };
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let schema = schema();
+        // The columns and their types are the ones `frame` builds: one list, not two.
+        let schema = frame(&[], csv)?.schema().as_ref().clone();
         Ok(if csv {
             Sink::Csv(CsvWriter::new(file).include_header(true).batched(&schema)?)
         } else {
