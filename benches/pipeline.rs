@@ -9,9 +9,9 @@ use std::io::Write;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use tip_audit::app;
 use tip_audit::estate::Estate;
 use tip_audit::link::{Graph, LinkOptions};
+use tip_audit::pipeline;
 
 const ACCOUNT: &str = "111122223333";
 
@@ -131,8 +131,8 @@ fn read_file(c: &mut Criterion) {
     let gzipped = gzip(&plain);
     let mut group = c.benchmark_group("read one trail file");
     group.throughput(Throughput::Bytes(plain.len() as u64));
-    group.bench_function("plain JSON", |b| b.iter(|| app::fold_bytes(&plain)));
-    group.bench_function("gzipped", |b| b.iter(|| app::fold_bytes(&gzipped)));
+    group.bench_function("plain JSON", |b| b.iter(|| pipeline::fold_bytes(&plain)));
+    group.bench_function("gzipped", |b| b.iter(|| pipeline::fold_bytes(&gzipped)));
     group.finish();
 }
 
@@ -147,7 +147,7 @@ fn link(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut estate = Estate::default();
-                estate.merge(app::fold_bytes(&file).1);
+                estate.merge(pipeline::fold_bytes(&file).1);
                 estate
             },
             |estate| Graph::build(estate, &LinkOptions::default()),

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Audit AWS CloudTrail logs for lost trusted identity propagation: where a person's request
@@ -82,20 +83,20 @@ pub struct VerifyArgs {
     pub public_key: Option<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = VerifyFormatArg::Table)]
-    pub format: VerifyFormatArg,
+    #[arg(long, default_value = "table", value_parser = formats(VERIFY_FORMATS))]
+    pub format: FormatArg,
 
-    /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Where the report goes.
+    #[command(flatten)]
+    pub output: OutputArg,
 
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub threads: ThreadsArg,
 
-    /// When to use colour in tables.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorChoice,
 }
 
 /// `verify --format`.
@@ -148,9 +149,9 @@ pub struct InputArgs {
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
 
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub threads: ThreadsArg,
 
     /// Stop reading a file past this many (decompressed) bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
@@ -165,9 +166,9 @@ pub struct InputArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20, hide = true)]
     pub in_memory_bytes: u64,
 
-    /// When to use colour.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorChoice,
 }
 
 /// `tip-audit scan`.
@@ -178,12 +179,12 @@ pub struct ScanArgs {
     pub input: InputArgs,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    #[arg(long, default_value = "table", value_parser = formats(SCAN_FORMATS))]
     pub format: FormatArg,
 
-    /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Where the report goes.
+    #[command(flatten)]
+    pub output: OutputArg,
 
     /// Exit with status 1 when a finding at or above this severity exists [default: never, or
     /// `fail_on` in the policy file].
@@ -235,12 +236,12 @@ pub struct ChainsArgs {
     pub human: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ChainsFormatArg::Text)]
-    pub format: ChainsFormatArg,
+    #[arg(long, default_value = "text", value_parser = formats(CHAINS_FORMATS))]
+    pub format: FormatArg,
 
-    /// Write to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 /// `tip-audit timeline`.
@@ -256,57 +257,94 @@ pub struct TimelineArgs {
     pub human: String,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = TimelineFormatArg::Table)]
-    pub format: TimelineFormatArg,
+    #[arg(long, default_value = "table", value_parser = formats(TIMELINE_FORMATS))]
+    pub format: FormatArg,
 
-    /// Write to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
-/// `chains --format`.
+/// `-o`: where a command's report goes.
+#[derive(Debug, Args)]
+pub struct OutputArg {
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub path: Option<PathBuf>,
+}
+
+/// `-j`: how many files are read at once.
+#[derive(Debug, Args)]
+pub struct ThreadsArg {
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub count: Option<usize>,
+}
+
+/// `--color`.
+#[derive(Debug, Args)]
+pub struct ColorChoice {
+    /// When to use colour.
+    #[arg(long = "color", value_enum, default_value_t = ColorArg::Auto)]
+    pub when: ColorArg,
+}
+
+/// Every output format; each command offers the ones its list below names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChainsFormatArg {
+pub enum FormatArg {
+    /// Tables for people.
+    Table,
+    /// One JSON document (for scan, the tip-audit/scan/v1 document).
+    Json,
+    /// One self-contained HTML page with each finding's chain drawn.
+    Html,
+    /// One item per line (JSON Lines).
+    Jsonl,
+    /// One item per row (formula-injection safe).
+    Csv,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// A summary for a pull-request comment.
+    Markdown,
     /// An indented tree, one line per session.
     Text,
-    /// Chains with their sessions and edges.
-    Json,
     /// Graphviz.
     Dot,
     /// Mermaid flowchart.
     Mermaid,
 }
 
-/// `timeline --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TimelineFormatArg {
-    /// A table.
-    Table,
-    /// One JSON document.
-    Json,
-    /// One event per line.
-    Jsonl,
-    /// CSV (formula-injection safe).
-    Csv,
-}
+/// The formats of `scan`.
+pub const SCAN_FORMATS: &[FormatArg] = &[
+    FormatArg::Table,
+    FormatArg::Json,
+    FormatArg::Html,
+    FormatArg::Jsonl,
+    FormatArg::Csv,
+    FormatArg::Sarif,
+    FormatArg::Markdown,
+];
+/// The formats of `chains`.
+pub const CHAINS_FORMATS: &[FormatArg] = &[
+    FormatArg::Text,
+    FormatArg::Json,
+    FormatArg::Dot,
+    FormatArg::Mermaid,
+];
+/// The formats of `timeline`.
+pub const TIMELINE_FORMATS: &[FormatArg] = &[
+    FormatArg::Table,
+    FormatArg::Json,
+    FormatArg::Jsonl,
+    FormatArg::Csv,
+];
+/// The formats of `verify`.
+pub const VERIFY_FORMATS: &[FormatArg] = &[FormatArg::Table, FormatArg::Json, FormatArg::Csv];
 
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Summary, findings and shared roles as tables.
-    Table,
-    /// The tip-audit/scan/v1 JSON document.
-    Json,
-    /// One self-contained HTML page with each finding's chain drawn.
-    Html,
-    /// One finding per line (JSON Lines).
-    Jsonl,
-    /// One finding per row (formula-injection safe).
-    Csv,
-    /// SARIF 2.1.0, for code-scanning tools.
-    Sarif,
-    /// A summary for a pull-request comment.
-    Markdown,
+/// A `--format` parser that offers only `allowed`.
+fn formats(allowed: &'static [FormatArg]) -> impl TypedValueParser<Value = FormatArg> {
+    PossibleValuesParser::new(allowed.iter().filter_map(ValueEnum::to_possible_value))
+        .try_map(|name| FormatArg::from_str(&name, true))
 }
 
 /// `--fail-on`.

@@ -7,16 +7,15 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use crate::cli::{
-    ChainsArgs, ChainsFormatArg, ColorArg, FailOnArg, FormatArg, InputArgs, ScanArgs, TimelineArgs,
-    TimelineFormatArg, VerifyArgs, VerifyFormatArg,
+    ChainsArgs, ColorArg, ExportArgs, FailOnArg, FormatArg, InitArgs, InputArgs, ScanArgs,
+    TimelineArgs, VerifyArgs,
 };
 use crate::decode::Limits;
 use crate::discover::Filter;
 use crate::findings::Severity;
 use crate::link::LinkOptions;
 use crate::policy::{Policy, SeverityOrNever};
-use crate::report::verify::VerifyFormat;
-use crate::report::{ChainsFormat, Format, Style, TimelineFormat};
+use crate::report::{Format, Style};
 
 /// What to read and how to link it: shared by `scan`, `chains` and `timeline`.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +73,7 @@ pub struct ChainsConfig {
     /// Only this person's chains.
     pub human: Option<String>,
     /// Output format.
-    pub format: ChainsFormat,
+    pub format: Format,
     /// Output file.
     pub output: Option<PathBuf>,
     /// Terminal style.
@@ -89,7 +88,7 @@ pub struct TimelineConfig {
     /// The person.
     pub human: String,
     /// Output format.
-    pub format: TimelineFormat,
+    pub format: Format,
     /// Output file.
     pub output: Option<PathBuf>,
     /// Terminal style.
@@ -101,18 +100,13 @@ impl ChainsConfig {
     pub fn from_args(args: ChainsArgs) -> anyhow::Result<ChainsConfig> {
         Ok(ChainsConfig {
             style: Style {
-                color: use_color(args.input.color, args.output.is_none()),
+                color: use_color(args.input.color.when, args.output.path.is_none()),
             },
             input: InputConfig::from_args(args.input)?,
             chain: args.chain,
             human: args.human,
-            format: match args.format {
-                ChainsFormatArg::Text => ChainsFormat::Text,
-                ChainsFormatArg::Json => ChainsFormat::Json,
-                ChainsFormatArg::Dot => ChainsFormat::Dot,
-                ChainsFormatArg::Mermaid => ChainsFormat::Mermaid,
-            },
-            output: args.output,
+            format: format(args.format),
+            output: args.output.path,
         })
     }
 }
@@ -122,18 +116,51 @@ impl TimelineConfig {
     pub fn from_args(args: TimelineArgs) -> anyhow::Result<TimelineConfig> {
         Ok(TimelineConfig {
             style: Style {
-                color: use_color(args.input.color, args.output.is_none()),
+                color: use_color(args.input.color.when, args.output.path.is_none()),
             },
             input: InputConfig::from_args(args.input)?,
             human: args.human,
-            format: match args.format {
-                TimelineFormatArg::Table => TimelineFormat::Table,
-                TimelineFormatArg::Json => TimelineFormat::Json,
-                TimelineFormatArg::Jsonl => TimelineFormat::Jsonl,
-                TimelineFormatArg::Csv => TimelineFormat::Csv,
-            },
+            format: format(args.format),
+            output: args.output.path,
+        })
+    }
+}
+
+/// Settings for `export`.
+#[derive(Debug, Clone)]
+pub struct ExportConfig {
+    /// What to read.
+    pub input: InputConfig,
+    /// Where the rows go (the file type chooses the format).
+    pub output: PathBuf,
+}
+
+impl ExportConfig {
+    /// Resolves the arguments.
+    pub fn from_args(args: ExportArgs) -> anyhow::Result<ExportConfig> {
+        Ok(ExportConfig {
+            input: InputConfig::from_args(args.input)?,
             output: args.output,
         })
+    }
+}
+
+/// Settings for `init`.
+#[derive(Debug, Clone)]
+pub struct InitConfig {
+    /// Where the policy template goes.
+    pub output: PathBuf,
+    /// Replace an existing file.
+    pub force: bool,
+}
+
+impl InitConfig {
+    /// Resolves the arguments.
+    pub fn from_args(args: InitArgs) -> InitConfig {
+        InitConfig {
+            output: args.output,
+            force: args.force,
+        }
     }
 }
 
@@ -145,7 +172,7 @@ pub struct VerifyConfig {
     /// Public keys.
     pub public_key: Option<PathBuf>,
     /// Output format.
-    pub format: VerifyFormat,
+    pub format: Format,
     /// Output file.
     pub output: Option<PathBuf>,
     /// Worker threads (0: one per core).
@@ -157,23 +184,35 @@ pub struct VerifyConfig {
 impl VerifyConfig {
     /// Resolves the arguments.
     pub fn from_args(args: VerifyArgs) -> anyhow::Result<VerifyConfig> {
-        if args.threads == Some(0) {
+        if args.threads.count == Some(0) {
             bail!("--threads must be at least 1");
         }
         Ok(VerifyConfig {
             style: Style {
-                color: use_color(args.color, args.output.is_none()),
+                color: use_color(args.color.when, args.output.path.is_none()),
             },
             paths: args.paths,
             public_key: args.public_key,
-            format: match args.format {
-                VerifyFormatArg::Table => VerifyFormat::Table,
-                VerifyFormatArg::Json => VerifyFormat::Json,
-                VerifyFormatArg::Csv => VerifyFormat::Csv,
-            },
-            output: args.output,
-            threads: args.threads.unwrap_or(0),
+            format: format(args.format),
+            output: args.output.path,
+            threads: args.threads.count.unwrap_or(0),
         })
+    }
+}
+
+/// The one mapping from the command line's format names to the report's.
+fn format(arg: FormatArg) -> Format {
+    match arg {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Html => Format::Html,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Markdown => Format::Markdown,
+        FormatArg::Text => Format::Text,
+        FormatArg::Dot => Format::Dot,
+        FormatArg::Mermaid => Format::Mermaid,
     }
 }
 
@@ -219,7 +258,7 @@ impl InputConfig {
         {
             bail!("--since is after --until");
         }
-        if args.threads == Some(0) {
+        if args.threads.count == Some(0) {
             bail!("--threads must be at least 1");
         }
         Ok(InputConfig {
@@ -240,7 +279,7 @@ impl InputConfig {
             users: args.users,
             policy,
             policy_path,
-            threads: args.threads.unwrap_or(0),
+            threads: args.threads.count.unwrap_or(0),
             limits: Limits {
                 max_file_bytes: args.max_file_bytes,
                 max_ratio: args.max_ratio,
@@ -266,7 +305,7 @@ impl ScanConfig {
                 Ok((format, PathBuf::from(path)))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let color = use_color(args.input.color, args.output.is_none());
+        let color = use_color(args.input.color.when, args.output.path.is_none());
         let input = InputConfig::from_args(args.input)?;
         let fail_on = match args.fail_on {
             Some(FailOnArg::Low) => Some(Severity::Low),
@@ -278,16 +317,8 @@ impl ScanConfig {
         Ok(ScanConfig {
             style: Style { color },
             input,
-            format: match args.format {
-                FormatArg::Table => Format::Table,
-                FormatArg::Json => Format::Json,
-                FormatArg::Html => Format::Html,
-                FormatArg::Jsonl => Format::Jsonl,
-                FormatArg::Csv => Format::Csv,
-                FormatArg::Sarif => Format::Sarif,
-                FormatArg::Markdown => Format::Markdown,
-            },
-            output: args.output,
+            format: format(args.format),
+            output: args.output.path,
             fail_on,
             allow_partial: args.allow_partial,
             verify: args.verify.then_some(args.public_key),

@@ -3,9 +3,12 @@
 //! Walks directories (recursively, guarding against symlink loops), keeps files named on the
 //! command line whatever their name, reads what the S3 key layout says about a file
 //! (`AWSLogs/[o-org/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/…`, CloudTrail user guide
-//! `get-and-view-cloudtrail-log-files`) and prunes files the filters rule out. Never opens a file.
+//! `get-and-view-cloudtrail-log-files`) and prunes files the filters rule out. Listing never
+//! opens a file; [`Source::open`] is the one way every later stage (decode, verify, the second
+//! passes) reads an input's bytes, so another kind of store is one more variant here.
 
 use std::collections::HashSet;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -29,7 +32,7 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// Why a source of this kind is skipped without being read, if it is.
-    pub fn skip_reason(&self) -> Option<&str> {
+    pub fn skip_reason(&self) -> Option<&'static str> {
         match self {
             SourceKind::Digest => Some("CloudTrail digest file (integrity data, no events)"),
             SourceKind::Insight => Some("CloudTrail Insights file (no caller identity)"),
@@ -63,12 +66,74 @@ pub struct Source {
     pub key: KeyInfo,
 }
 
+/// An input opened for reading.
+pub struct Opened {
+    /// Its bytes, as stored (maybe gzip).
+    pub reader: Box<dyn Read + Send>,
+    /// Its stored size, when known before reading.
+    pub size: Option<u64>,
+}
+
 impl Source {
     /// The path as shown to users.
     pub fn display(&self) -> String {
         self.path.display().to_string()
     }
+
+    /// Opens the input for reading.
+    pub fn open(&self) -> io::Result<Opened> {
+        match &self.kind {
+            SourceKind::Stdin => Ok(Opened {
+                reader: Box::new(io::stdin()),
+                size: None,
+            }),
+            _ => {
+                let file = std::fs::File::open(&self.path)?;
+                let size = file.metadata().ok().map(|m| m.len());
+                Ok(Opened {
+                    reader: Box::new(file),
+                    size,
+                })
+            }
+        }
+    }
+
+    /// Reads the whole stored input (for small files such as digests).
+    pub fn read_all(&self) -> io::Result<Vec<u8>> {
+        let mut opened = self.open()?;
+        let mut bytes = Vec::with_capacity(opened.size.unwrap_or(0) as usize);
+        opened.reader.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// Whether the input can be read a second time (standard input cannot).
+    pub fn is_read_once(&self) -> bool {
+        self.kind == SourceKind::Stdin
+    }
+
+    /// Why the input could not even be listed or opened, if so.
+    pub fn unreadable_reason(&self) -> Option<&str> {
+        match &self.kind {
+            SourceKind::Unreadable(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The source a command-line input names, without looking at the disk.
+    pub fn named(input: &Path) -> Source {
+        if input.as_os_str() == STDIN {
+            return Source {
+                path: input.to_owned(),
+                kind: SourceKind::Stdin,
+                key: KeyInfo::default(),
+            };
+        }
+        source_for(input.to_owned())
+    }
 }
+
+/// The command-line name of standard input.
+const STDIN: &str = "-";
 
 /// File-level filters from `--since`, `--account`, `--region`.
 #[derive(Debug, Clone, Default)]
@@ -114,12 +179,8 @@ pub fn sources(inputs: &[PathBuf], filter: &Filter) -> Discovered {
     let mut found = Vec::new();
     let mut visited = HashSet::new();
     for input in inputs {
-        if input.as_os_str() == "-" {
-            found.push(Source {
-                path: input.clone(),
-                kind: SourceKind::Stdin,
-                key: KeyInfo::default(),
-            });
+        if input.as_os_str() == STDIN {
+            found.push(Source::named(input));
             continue;
         }
         match std::fs::metadata(input) {

@@ -276,6 +276,17 @@ enum Slot {
     Nobody,
 }
 
+/// Why a record did not become an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
+pub enum RecordError {
+    /// The record is not readable JSON of an event.
+    #[error("unreadable record")]
+    Unreadable,
+    /// It is readable, but not an auditable CloudTrail event.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+}
+
 /// Per-file counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileStats {
@@ -285,15 +296,15 @@ pub struct FileStats {
     pub events: u64,
     /// Records outside `--since/--until/--account/--region`.
     pub filtered: u64,
-    /// Records that could not be read as events, by reason.
-    pub errors: BTreeMap<String, u64>,
+    /// Records that could not be read as events, by kind.
+    pub errors: BTreeMap<RecordError, u64>,
     /// The first few unreadable-record messages, for the report.
     pub error_samples: Vec<String>,
 }
 
 impl FileStats {
-    fn error(&mut self, reason: &str, detail: String) {
-        *self.errors.entry(reason.to_owned()).or_default() += 1;
+    fn error(&mut self, error: RecordError, detail: String) {
+        *self.errors.entry(error).or_default() += 1;
         if self.error_samples.len() < 3 {
             self.error_samples.push(detail);
         }
@@ -339,7 +350,7 @@ impl FileOutcome {
             Ok(raw) => raw,
             Err(message) => {
                 let detail = format!("record {}: {message}", origin.record + 1);
-                self.stats.error("unreadable record", detail);
+                self.stats.error(RecordError::Unreadable, detail);
                 return;
             }
         };
@@ -350,11 +361,7 @@ impl FileOutcome {
                 // a session inside it: kept for linking, with its caller, never counted.
                 self.stats.filtered += 1;
                 let acting = identity::acting(&event);
-                let links = event.issued.is_some()
-                    || (event.error_code.is_none()
-                        && (!event.passed_roles.is_empty()
-                            || !event.targets.is_empty()
-                            || triggers.principals(&event.source, &event.name).is_some()));
+                let links = event.issued.is_some() || starts_work(&event, triggers).is_some();
                 if links && let Acting::Session(key) = &acting {
                     let index = self.session_index(key, &event);
                     self.sessions[index as usize].observe(&event);
@@ -362,8 +369,8 @@ impl FileOutcome {
                 self.link_records(&event, &acting, triggers);
             }
             Err(rejection) => {
-                let detail = format!("record {}: {}", origin.record + 1, rejection.reason());
-                self.stats.error(rejection.reason(), detail);
+                let detail = format!("record {}: {rejection}", origin.record + 1);
+                self.stats.error(RecordError::Rejected(rejection), detail);
             }
         }
     }
@@ -390,7 +397,7 @@ impl FileOutcome {
             && self
                 .stats
                 .errors
-                .contains_key(Rejection::NotCloudTrail.reason())
+                .contains_key(&RecordError::Rejected(Rejection::NotCloudTrail))
     }
 
     fn add(&mut self, event: &Event<'_>, triggers: &Triggers) {
@@ -446,26 +453,31 @@ impl FileOutcome {
         if let (Acting::Session(key), Some(shared)) = (acting, event.shared_event_id.as_deref()) {
             self.shared_callers.push((shared.to_owned(), key.clone()));
         }
-        // A call that failed started nothing.
-        if event.error_code.is_some() {
-            return;
-        }
-        if let Acting::Session(key) = acting {
-            let principals = triggers
-                .principals(&event.source, &event.name)
-                .unwrap_or_default();
-            if !principals.is_empty() || !event.passed_roles.is_empty() || !event.targets.is_empty()
-            {
-                self.calls.push(Call {
-                    event: EventRef::of(event),
-                    session: key.clone(),
-                    principals: principals.into_iter().map(str::to_owned).collect(),
-                    passed_roles: event.passed_roles.clone(),
-                    targets: event.targets.clone(),
-                });
-            }
+        if let (Acting::Session(key), Some(principals)) = (acting, starts_work(event, triggers)) {
+            self.calls.push(Call {
+                event: EventRef::of(event),
+                session: key.clone(),
+                principals: principals.into_iter().map(str::to_owned).collect(),
+                passed_roles: event.passed_roles.clone(),
+                targets: event.targets.clone(),
+            });
         }
     }
+}
+
+/// Whether a call may start a service's work (a trigger, a role handed over, a resource
+/// invoked), with the service principals the trigger table says follow it. A call that failed
+/// started nothing.
+fn starts_work<'t>(event: &Event<'_>, triggers: &'t Triggers) -> Option<Vec<&'t str>> {
+    if event.error_code.is_some() {
+        return None;
+    }
+    let principals = triggers
+        .principals(&event.source, &event.name)
+        .unwrap_or_default();
+    let starts =
+        !principals.is_empty() || !event.passed_roles.is_empty() || !event.targets.is_empty();
+    starts.then_some(principals)
 }
 
 pub(crate) fn in_scope(event: &Event<'_>, filter: &Filter) -> bool {

@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::decode::Record;
 use crate::discover::Filter;
 use crate::estate;
-use crate::identity::{self, Acting};
-use crate::link::{Graph, Status};
+use crate::link::{Graph, Locator, Status};
 use crate::normalize;
 
 /// One event, attributed.
@@ -51,29 +50,15 @@ pub struct Row {
 /// What the export needs from the first pass.
 pub struct Lookup<'g> {
     graph: &'g Graph,
-    chain_ids: Vec<Option<String>>,
-    shared: std::collections::HashMap<&'g str, usize>,
+    locator: Locator<'g>,
 }
 
 impl<'g> Lookup<'g> {
     /// Indexes the graph.
     pub fn new(graph: &'g Graph) -> Lookup<'g> {
-        let mut chain_ids = vec![None; graph.estate.sessions.len()];
-        for chain in &graph.chains {
-            for &s in &chain.sessions {
-                chain_ids[s] = Some(chain.id.clone());
-            }
-        }
-        let shared = graph
-            .estate
-            .shared_callers
-            .iter()
-            .filter_map(|(id, key)| Some((id.as_str(), graph.estate.session(key)?)))
-            .collect();
         Lookup {
             graph,
-            chain_ids,
-            shared,
+            locator: Locator::new(graph),
         }
     }
 
@@ -84,32 +69,16 @@ impl<'g> Lookup<'g> {
         if !estate::in_scope(&event, filter) {
             return None;
         }
-        let acting = identity::acting(&event);
-        let session = match &acting {
-            Acting::Session(key) => self.graph.estate.session(key),
-            Acting::OtherAccount => event
-                .shared_event_id
-                .as_deref()
-                .and_then(|id| self.shared.get(id).copied()),
-            _ => None,
-        };
-        let (status, human, chain_id, session_id) = match session {
-            Some(s) => {
-                let a = &self.graph.attribution[s];
-                (
-                    a.status,
-                    a.human.as_ref().map(|h| self.graph.display(h)),
-                    self.chain_ids[s].clone(),
-                    Some(session_id(&self.graph.estate.sessions[s].key)),
-                )
-            }
-            None if matches!(acting, Acting::Service(_)) => (Status::Service, None, None, None),
-            None => (Status::Unattributed, None, None, None),
-        };
-        let evidence = match identity::visible_human(&event.actor) {
-            Some((_, evidence)) if status != Status::Service => Some(evidence.as_str()),
-            _ if status == Status::Reconstructable => Some("lineage"),
-            _ => None,
+        let located = self.locator.locate(&event);
+        let (human, session_id) = match located.session {
+            Some(s) => (
+                self.graph.attribution[s]
+                    .human
+                    .as_ref()
+                    .map(|h| self.graph.display(h)),
+                Some(session_id(&self.graph.estate.sessions[s].key)),
+            ),
+            None => (None, None),
         };
         Some(Row {
             time: event.time,
@@ -121,10 +90,10 @@ impl<'g> Lookup<'g> {
             principal: Some(estate::principal_label(&event.actor)).filter(|p| !p.is_empty()),
             access_key: event.actor.access_key.as_deref().map(str::to_owned),
             session_id,
-            chain_id,
+            chain_id: located.chain_id,
             human,
-            evidence,
-            status,
+            evidence: located.evidence,
+            status: located.status,
             error_code: event.error_code.as_deref().map(str::to_owned),
             file: file.to_owned(),
         })

@@ -12,11 +12,12 @@
 //! 6. [`findings`] turns chains into findings and shared roles;
 //! 7. [`report`] renders the result.
 //!
-//! [`app`] runs the stages in order; [`identity`] holds the identity rules they share.
+//! [`pipeline`] runs the stages in order; [`commands`] holds one file per command, and
+//! [`identity`] the identity rules the stages share.
 
-pub mod app;
 pub mod baseline;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod decode;
 pub mod directory;
@@ -28,6 +29,7 @@ pub mod findings;
 pub mod identity;
 pub mod link;
 pub mod normalize;
+pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod timeline;

@@ -13,22 +13,14 @@ use crate::decode::raw::{
 use crate::event::{Actor, Event, IdentityKind, InScopeOf, Issued, OnBehalfOf, Origin};
 
 /// Why a record is not turned into an [`Event`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, thiserror::Error)]
 pub enum Rejection {
     /// A CloudTrail Insights record (`insightDetails`): statistics, no caller.
+    #[error("CloudTrail Insights record (no caller identity)")]
     Insight,
     /// Not a CloudTrail API event at all (no `eventSource`/`eventName`, e.g. an S3 event notification).
+    #[error("not a CloudTrail event (no eventSource/eventName)")]
     NotCloudTrail,
-}
-
-impl Rejection {
-    /// A short reason for reports.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Rejection::Insight => "CloudTrail Insights record (no caller identity)",
-            Rejection::NotCloudTrail => "not a CloudTrail event (no eventSource/eventName)",
-        }
-    }
 }
 
 /// Turns one raw record into an [`Event`].
@@ -51,6 +43,7 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
     let issued = raw
         .response_elements
         .and_then(|response| issued(response, raw.request_parameters));
+
     // An STS call names the role it assumes; it does not hand a role to a service.
     let passed_roles = if issued.is_none() && source != "sts.amazonaws.com" {
         raw.request_parameters.map(passed_roles).unwrap_or_default()
@@ -460,7 +453,7 @@ mod tests {
                 let raw: RawEvent<'_> = serde_json::from_str(&text).expect("every field is optional and lenient");
                 let _ = event(raw, Origin { file: 0, record: 0 });
                 // And the whole per-file pipeline, from bytes.
-                let report = crate::app::audit_bytes(text.as_bytes());
+                let report = crate::pipeline::audit_bytes(text.as_bytes());
                 let s = &report.summary;
                 prop_assert_eq!(s.records, s.events + s.duplicates + s.event_errors + s.filtered);
                 prop_assert_eq!(s.coverage.values().sum::<u64>(), s.events);

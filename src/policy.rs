@@ -2,6 +2,7 @@
 //! finding kind is for them, extra trigger rules, and the defaults of `--link-window` and
 //! `--fail-on`. Silenced findings are counted in the report, never dropped without a trace.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -80,19 +81,8 @@ pub struct Allow {
     pub kinds: Vec<Kind>,
 }
 
-/// `[severity]`: a severity per finding kind.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeverityOverrides {
-    /// `identity_lost`.
-    pub identity_lost: Option<Severity>,
-    /// `lineage_only`.
-    pub lineage_only: Option<Severity>,
-    /// `unattributed_session`.
-    pub unattributed_session: Option<Severity>,
-    /// `long_lived_key`.
-    pub long_lived_key: Option<Severity>,
-}
+/// `[severity]`: a severity per finding kind, keyed by the kind's name.
+pub type SeverityOverrides = BTreeMap<Kind, Severity>;
 
 /// What a policy silenced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -130,7 +120,7 @@ impl Policy {
         shared_roles: &mut Vec<SharedRole>,
     ) -> Silenced {
         for finding in findings.iter_mut() {
-            if let Some(severity) = self.severity.of(finding.kind) {
+            if let Some(&severity) = self.severity.get(&finding.kind) {
                 finding.severity = severity;
             }
         }
@@ -160,17 +150,6 @@ impl Policy {
             || f.human
                 .as_deref()
                 .is_some_and(|h| allow.humans.iter().any(|a| a == h))
-    }
-}
-
-impl SeverityOverrides {
-    fn of(&self, kind: Kind) -> Option<Severity> {
-        match kind {
-            Kind::IdentityLost => self.identity_lost,
-            Kind::LineageOnly => self.lineage_only,
-            Kind::UnattributedSession => self.unattributed_session,
-            Kind::LongLivedKey => self.long_lived_key,
-        }
     }
 }
 

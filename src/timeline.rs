@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::decode::Record;
 use crate::discover::Filter;
 use crate::estate;
-use crate::identity::{self, Acting, HumanId};
-use crate::link::{Graph, Status};
+use crate::identity::HumanId;
+use crate::link::{Graph, Locator, Status};
 use crate::normalize;
 
 /// One event of the timeline.
@@ -89,7 +89,7 @@ pub fn places(graph: &Graph, humans: &[HumanId]) -> BTreeMap<usize, Place> {
 
 /// Collects the rows of one file.
 pub(crate) fn rows_of(
-    graph: &Graph,
+    locator: &Locator<'_>,
     places: &BTreeMap<usize, Place>,
     filter: &Filter,
     file: &str,
@@ -108,19 +108,9 @@ pub(crate) fn rows_of(
     if !estate::in_scope(&event, filter) {
         return;
     }
-    let Acting::Session(key) = identity::acting(&event) else {
+    let located = locator.locate(&event);
+    let Some(place) = located.session.and_then(|s| places.get(&s)) else {
         return;
-    };
-    let Some(session) = graph.estate.session(&key) else {
-        return;
-    };
-    let Some(place) = places.get(&session) else {
-        return;
-    };
-    let evidence = match identity::visible_human(&event.actor) {
-        Some((_, evidence)) => Some(evidence.as_str()),
-        None if place.status == Status::Reconstructable => Some("lineage"),
-        None => None,
     };
     let id = event.id.as_deref().map(str::to_owned);
     out.push(Row {
@@ -132,7 +122,7 @@ pub(crate) fn rows_of(
         service: event.source.to_string(),
         action: event.name.to_string(),
         principal: Some(estate::principal_label(&event.actor)).filter(|l| !l.is_empty()),
-        evidence,
+        evidence: located.evidence,
         status: place.status,
         depth: place.depth,
         error_code: event.error_code.as_deref().map(str::to_owned),

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let report = tip_audit::app::audit_bytes(data);
+    let report = tip_audit::pipeline::audit_bytes(data);
     // The books must balance whatever the input.
     let s = &report.summary;
     assert_eq!(s.records, s.events + s.duplicates + s.event_errors + s.filtered);

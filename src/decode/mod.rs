@@ -5,8 +5,11 @@
 //! bytes, never from the name. Never interprets identity: every record goes to the caller's
 //! sink as a borrowed [`raw::RawEvent`], and the file is never held as a `serde_json::Value`.
 
+mod error;
 pub(crate) mod gzip;
 pub(crate) mod raw;
+
+pub use error::{FileError, Skip};
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -17,7 +20,7 @@ use serde::Deserializer as _;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::discover::{Source, SourceKind};
+use crate::discover::Source;
 use raw::{LookupItem, Probe, RawEvent};
 
 /// How much a file may inflate to, and when it is streamed instead of read whole.
@@ -69,7 +72,7 @@ impl Shape {
 }
 
 /// What became of one source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Verdict {
     /// Records were read; `damage` says why the rest of the file could not be (the audit of
     /// this file is incomplete).
@@ -77,14 +80,14 @@ pub enum Verdict {
         /// The container.
         shape: Shape,
         /// Set when the file ended early: truncated gzip, a syntax error, …
-        damage: Option<String>,
+        damage: Option<FileError>,
         /// Set when the file was read in full after a repair (invalid UTF-8 replaced).
         repaired: Option<String>,
     },
     /// Not an event source (a digest, an Insights file, a README): nothing to audit in it.
-    Skipped(String),
+    Skipped(Skip),
     /// Could not be read at all: the audit is incomplete.
-    Failed(String),
+    Failed(FileError),
 }
 
 /// One record handed to the sink: an event to normalize, or why this record is unreadable.
@@ -96,17 +99,11 @@ where
     F: FnMut(Record<'_>),
 {
     if let Some(reason) = source.kind.skip_reason() {
-        return Verdict::Skipped(reason.to_owned());
+        return Verdict::Skipped(Skip::NotEvents(reason));
     }
-    match &source.kind {
-        SourceKind::Stdin => read(std::io::stdin().lock(), None, limits, sink),
-        _ => match std::fs::File::open(&source.path) {
-            Ok(file) => {
-                let size = file.metadata().ok().map(|m| m.len());
-                read(file, size, limits, sink)
-            }
-            Err(error) => Verdict::Failed(format!("cannot open: {error}")),
-        },
+    match source.open() {
+        Ok(opened) => read(opened.reader, opened.size, limits, sink),
+        Err(error) => Verdict::Failed(FileError::Open(error)),
     }
 }
 
@@ -126,7 +123,7 @@ where
     let mut input = BufReader::with_capacity(1 << 16, input);
     let gzip = match input.fill_buf() {
         Ok(head) => gzip::is_gzip(head),
-        Err(error) => return Verdict::Failed(format!("cannot read: {error}")),
+        Err(error) => return Verdict::Failed(FileError::Read(error)),
     };
     let mut body: Box<dyn Read + '_> = if gzip {
         let by_ratio = stored_size.map_or(u64::MAX, |size| {
@@ -154,9 +151,10 @@ where
     let first = (&mut body)
         .take(limits.in_memory_bytes.saturating_add(1))
         .read_to_end(&mut bytes);
-    let damage = |error: std::io::Error, at: usize| {
-        let stream = if gzip { "gzip stream" } else { "file" };
-        format!("{stream} unreadable after {at} bytes: {error}")
+    let damage = |error: std::io::Error, at: usize| FileError::Damaged {
+        stream: if gzip { "gzip stream" } else { "file" },
+        at,
+        error,
     };
     match first {
         Ok(_) if bytes.len() as u64 > limits.in_memory_bytes => {
@@ -233,7 +231,7 @@ where
     let text = text.trim_ascii_start();
     let body = text.as_bytes();
     match body.first() {
-        None => Verdict::Skipped("empty file".to_owned()),
+        None => Verdict::Skipped(Skip::Empty),
         Some(b'[') => {
             let mut found = Found::default();
             let damage = for_each_element(body, |value| found.value(value, sink));
@@ -248,10 +246,8 @@ where
             }
         }
         Some(b'{') => stream(body, sink),
-        Some(b'P') if body.starts_with(b"PK\x03\x04") => {
-            Verdict::Skipped("zip archive: extract it and scan the folder".to_owned())
-        }
-        Some(_) => Verdict::Skipped(format!("not JSON (starts with {})", describe_start(body))),
+        Some(b'P') if body.starts_with(b"PK\x03\x04") => Verdict::Skipped(Skip::Zip),
+        Some(_) => Verdict::Skipped(Skip::NotJson(describe_start(body))),
     }
 }
 
@@ -275,7 +271,7 @@ fn is_trail_file(body: &[u8]) -> bool {
 /// take (not an object, a repeated key, a syntax error) stops it; the careful path then reads
 /// the file again, each record first as raw JSON so that one bad record is reported and the
 /// next one read, skipping the records already handed over.
-fn trail_file<F>(body: &str, sink: &mut F) -> Option<String>
+fn trail_file<F>(body: &str, sink: &mut F) -> Option<FileError>
 where
     F: FnMut(Record<'_>),
 {
@@ -303,7 +299,7 @@ where
     let result = deserializer
         .deserialize_map(Envelope::<_, &RawValue>(&mut careful, PhantomData))
         .and_then(|()| deserializer.end());
-    result.err().map(|e| format!("JSON error: {e}"))
+    result.err().map(FileError::Json)
 }
 
 /// The fast path of [`trail_file`]: `Records` elements deserialized in place; counts what it
@@ -369,12 +365,12 @@ where
 }
 
 /// Calls `each` for every element of the top-level array in `body`.
-fn for_each_element<F: FnMut(&RawValue)>(body: &[u8], mut each: F) -> Option<String> {
+fn for_each_element<F: FnMut(&RawValue)>(body: &[u8], mut each: F) -> Option<FileError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let result = Elements::<F, &RawValue>(&mut each, PhantomData)
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end());
-    result.err().map(|e| format!("JSON error: {e}"))
+    result.err().map(FileError::Json)
 }
 
 /// The top-level object of a trail file: `Records` is visited element by element, every other
@@ -446,7 +442,7 @@ where
     let mut input = BufReader::with_capacity(1 << 16, input);
     let head = match skip_to_content(&mut input) {
         Ok(head) => head,
-        Err(error) => return Verdict::Failed(format!("cannot read: {error}")),
+        Err(error) => return Verdict::Failed(FileError::Read(error)),
     };
     match head.first() {
         Some(b'[') => {
@@ -458,10 +454,7 @@ where
             )
             .deserialize(&mut deserializer)
             .and_then(|()| deserializer.end());
-            found.verdict(
-                Shape::EventArray,
-                result.err().map(|e| format!("JSON error: {e}")),
-            )
+            found.verdict(Shape::EventArray, result.err().map(FileError::Json))
         }
         Some(b'{') if is_trail_file(&head) => {
             let mut deserializer = serde_json::Deserializer::from_reader(input);
@@ -470,12 +463,12 @@ where
                 .and_then(|()| deserializer.end());
             Verdict::Read {
                 shape: Shape::TrailFile,
-                damage: result.err().map(|e| format!("JSON error: {e}")),
+                damage: result.err().map(FileError::Json),
                 repaired: None,
             }
         }
         Some(b'{') => lines(input, sink),
-        _ => Verdict::Skipped(format!("not JSON (starts with {})", describe_start(&head))),
+        _ => Verdict::Skipped(Skip::NotJson(describe_start(&head))),
     }
 }
 
@@ -512,7 +505,10 @@ where
             Ok(0) => break,
             Ok(_) => {}
             Err(error) => {
-                let damage = format!("unreadable after line {number}: {error}");
+                let damage = FileError::Line {
+                    line: number,
+                    error,
+                };
                 return found.verdict(Shape::JsonLines, Some(damage));
             }
         }
@@ -591,7 +587,7 @@ impl Found {
         self.first_other.get_or_insert(reason);
     }
 
-    fn verdict(self, shape: Shape, damage: Option<String>) -> Verdict {
+    fn verdict(self, shape: Shape, damage: Option<FileError>) -> Verdict {
         if self.events > 0 {
             return Verdict::Read {
                 shape,
@@ -600,14 +596,14 @@ impl Found {
             };
         }
         if self.digests > 0 {
-            return Verdict::Skipped(
-                "CloudTrail digest file (integrity data, no events)".to_owned(),
-            );
+            return Verdict::Skipped(Skip::NotEvents(
+                "CloudTrail digest file (integrity data, no events)",
+            ));
         }
         match (damage, self.first_other) {
-            (Some(damage), None) => Verdict::Skipped(format!("not JSON: {damage}")),
-            (_, Some(other)) => Verdict::Skipped(format!("no CloudTrail events: {other}")),
-            (None, None) => Verdict::Skipped("no CloudTrail events".to_owned()),
+            (Some(damage), None) => Verdict::Skipped(Skip::BrokenJson(damage)),
+            (_, Some(other)) => Verdict::Skipped(Skip::Foreign(other)),
+            (None, None) => Verdict::Skipped(Skip::NoEvents),
         }
     }
 }
@@ -657,7 +653,7 @@ fn stream<F: FnMut(Record<'_>)>(body: &[u8], sink: &mut F) -> Verdict {
                 offset = next;
             }
             _ => {
-                damage = Some(format!("JSON error at {message}"));
+                damage = Some(FileError::JsonAt(message));
                 break;
             }
         }
@@ -697,14 +693,14 @@ mod tests {
     #[test]
     fn trail_file() {
         let (verdict, seen) = decode(&format!(r#"{{"Records":[{EVENT},{EVENT}]}}"#));
-        assert_eq!(
+        assert!(matches!(
             verdict,
             Verdict::Read {
                 shape: Shape::TrailFile,
                 damage: None,
                 repaired: None
             }
-        );
+        ));
         assert_eq!(seen.len(), 2);
     }
 
@@ -746,14 +742,14 @@ mod tests {
     #[test]
     fn json_lines_skip_a_bad_line() {
         let (verdict, seen) = decode(&format!("{EVENT}\n{{oops\n{EVENT}\n"));
-        assert_eq!(
+        assert!(matches!(
             verdict,
             Verdict::Read {
                 shape: Shape::JsonLines,
                 damage: None,
                 repaired: None
             }
-        );
+        ));
         assert_eq!(seen.len(), 3);
         assert!(seen[1].as_ref().is_err_and(|e| e.starts_with("line 2:")));
     }
@@ -776,10 +772,16 @@ mod tests {
     fn digest_and_foreign_json_are_skipped() {
         let (verdict, _) =
             decode(r#"{"awsAccountId":"111122223333","digestS3Object":"AWSLogs/x","logFiles":[]}"#);
-        assert!(matches!(verdict, Verdict::Skipped(reason) if reason.contains("digest")));
+        assert!(
+            matches!(verdict, Verdict::Skipped(reason) if reason.to_string().contains("digest"))
+        );
         let (verdict, _) = decode("bucket,key,size\nb,k,1\n");
-        assert!(matches!(verdict, Verdict::Skipped(reason) if reason.starts_with("not JSON")));
+        assert!(
+            matches!(verdict, Verdict::Skipped(reason) if reason.to_string().starts_with("not JSON"))
+        );
         let (verdict, _) = decode("{foo: 1}");
-        assert!(matches!(verdict, Verdict::Skipped(reason) if reason.starts_with("not JSON")));
+        assert!(
+            matches!(verdict, Verdict::Skipped(reason) if reason.to_string().starts_with("not JSON"))
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! Each finding names the session where something happened and the event that shows it. Owns
 //! severity; never reads files or formats output.
 
+mod rules;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -11,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::estate::Session;
 use crate::identity::{Evidence, role_name};
 use crate::link::{Confidence, Graph, Status};
+
+pub use rules::{RULES, Rule};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -58,49 +62,29 @@ impl Kind {
         Kind::LongLivedKey,
     ];
 
+    /// Its entry in the rule table.
+    pub fn rule(self) -> &'static Rule {
+        &RULES[self as usize]
+    }
+
     /// The name used in reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::IdentityLost => "identity_lost",
-            Kind::LineageOnly => "lineage_only",
-            Kind::UnattributedSession => "unattributed_session",
-            Kind::LongLivedKey => "long_lived_key",
-        }
+        self.rule().name
     }
 
     /// The stable rule id (SARIF `ruleId`).
     pub fn rule_id(self) -> &'static str {
-        match self {
-            Kind::IdentityLost => "TIP001",
-            Kind::LineageOnly => "TIP002",
-            Kind::UnattributedSession => "TIP003",
-            Kind::LongLivedKey => "TIP004",
-        }
+        self.rule().id
     }
 
     /// The default severity (spec §4).
     pub fn severity(self) -> Severity {
-        match self {
-            Kind::IdentityLost => Severity::High,
-            Kind::LineageOnly | Kind::LongLivedKey => Severity::Medium,
-            Kind::UnattributedSession => Severity::Low,
-        }
+        self.rule().severity
     }
 
     /// One sentence a user can read as the rule's explanation.
     pub fn summary(self) -> &'static str {
-        match self {
-            Kind::IdentityLost => {
-                "a person's request chain continued under a service's own role: the events after the break no longer name them"
-            }
-            Kind::LineageOnly => {
-                "a role session names its person only through the STS call that issued its key (no sourceIdentity, no onBehalfOf)"
-            }
-            Kind::UnattributedSession => {
-                "a role session whose origin is not in the logs and whose events name no person"
-            }
-            Kind::LongLivedKey => "a chain rooted in an IAM user's long-term access key (AKIA…)",
-        }
+        self.rule().summary
     }
 }
 
@@ -184,7 +168,7 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
         // A run of sessions with one status is one finding, unless a link inside it is only
         // inferred: then the inferred part is reported on its own, with its confidence.
         let top_of_run = parent_status != Some(a.status)
-            || parent.is_some_and(|e| e.confidence != crate::link::Confidence::Exact);
+            || parent.is_some_and(|e| e.confidence != Confidence::Exact);
         let kind = match a.status {
             Status::Lost if top_of_run => Kind::IdentityLost,
             Status::Reconstructable if top_of_run => Kind::LineageOnly,

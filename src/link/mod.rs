@@ -7,6 +7,7 @@
 
 mod attribute;
 mod edges;
+pub mod locate;
 pub mod tree;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use crate::estate::{Estate, EventRef};
 use crate::identity::{Evidence, HumanId};
 
 pub use attribute::Attribution;
+pub use locate::{Located, Locator};
 
 /// Linking settings.
 #[derive(Debug, Clone, Copy)]

@@ -5,37 +5,24 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::Style;
 use super::sanitize::terminal;
+use super::{Format, Style, unsupported};
 use crate::link::Status;
 use crate::link::tree::{ChainView, Node};
-
-/// Output formats of `chains`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ChainsFormat {
-    /// An indented tree, one line per session.
-    #[default]
-    Text,
-    /// The `tip-audit/chains/v1` document.
-    Json,
-    /// Graphviz.
-    Dot,
-    /// Mermaid flowchart.
-    Mermaid,
-}
 
 /// Renders chains.
 pub fn write(
     chains: &[ChainView],
-    format: ChainsFormat,
+    format: Format,
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        ChainsFormat::Text => text(chains, style, out),
-        ChainsFormat::Json => json(chains, out),
-        ChainsFormat::Dot => out.write_all(dot(chains).as_bytes()),
-        ChainsFormat::Mermaid => out.write_all(mermaid(chains).as_bytes()),
+        Format::Text => text(chains, style, out),
+        Format::Json => json(chains, out),
+        Format::Dot => out.write_all(dot(chains).as_bytes()),
+        Format::Mermaid => out.write_all(mermaid(chains).as_bytes()),
+        other => Err(unsupported(other, "chains")),
     }
 }
 

@@ -20,9 +20,6 @@ mod table;
 pub mod timeline;
 pub mod verify;
 
-pub use chains::ChainsFormat;
-pub use timeline::TimelineFormat;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -31,7 +28,8 @@ use serde::Serialize;
 use crate::findings::{Finding, SharedRole};
 use crate::link::Status;
 
-/// Output formats of `scan`.
+/// Every output format; each command writes the ones its writer matches (the command line
+/// offers each command only those).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Tables for people.
@@ -49,6 +47,38 @@ pub enum Format {
     Sarif,
     /// A summary for a pull-request comment.
     Markdown,
+    /// Indented text (chains).
+    Text,
+    /// Graphviz (chains).
+    Dot,
+    /// Mermaid (chains).
+    Mermaid,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Html => "html",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Text => "text",
+            Format::Dot => "dot",
+            Format::Mermaid => "mermaid",
+        }
+    }
+}
+
+/// The error of a writer asked for a format it does not write.
+pub(crate) fn unsupported(format: Format, what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("{what} cannot be written as {}", format.as_str()),
+    )
 }
 
 impl Format {
@@ -176,6 +206,7 @@ pub fn write(
         Format::Csv => findings_csv(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Markdown => markdown::write(report, out),
+        other => Err(unsupported(other, "a scan report")),
     }
 }
 

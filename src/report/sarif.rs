@@ -17,23 +17,6 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn help(kind: Kind) -> &'static str {
-    match kind {
-        Kind::IdentityLost => {
-            "A service acted under a role of its own in a person's request chain, so CloudTrail no longer names the person after the break. Use identity-enhanced sessions (trusted identity propagation, `onBehalfOf`) or a per-user role with `sts:SetSourceIdentity`; or accept the role in tip-audit.toml."
-        }
-        Kind::LineageOnly => {
-            "Role chaining without `sourceIdentity` or `onBehalfOf`: the person can be recovered only by joining the STS calls that issued each key. Require `sts:SetSourceIdentity` on the roles in the chain."
-        }
-        Kind::UnattributedSession => {
-            "A role session whose issuing call is not in the logs and whose events name no person. Scan the issuing account's and earlier days' logs together, or find who holds the role."
-        }
-        Kind::LongLivedKey => {
-            "A chain rooted in an IAM user's long-term access key (AKIA…). Prefer temporary credentials from IAM Identity Center or a role."
-        }
-    }
-}
-
 fn rule(kind: Kind) -> Value {
     let name: String = kind
         .as_str()
@@ -50,7 +33,7 @@ fn rule(kind: Kind) -> Value {
         "name": name,
         "shortDescription": {"text": kind.as_str()},
         "fullDescription": {"text": kind.summary()},
-        "help": {"text": help(kind), "markdown": help(kind)},
+        "help": {"text": kind.rule().help, "markdown": kind.rule().help},
         "defaultConfiguration": {"level": level(kind.severity())},
         "properties": {"tags": ["security", "cloudtrail", "identity"]}
     })
@@ -71,28 +54,7 @@ fn uri(path: &str) -> String {
 }
 
 fn result(f: &Finding) -> Value {
-    let who = f.human.as_deref().unwrap_or("nobody the logs name");
-    let role = f.role_arn.as_deref().unwrap_or("-");
-    let message = match f.kind {
-        Kind::IdentityLost => format!(
-            "{who}'s request chain continued under {role} ({}, link {}): {} events after the break name nobody",
-            f.service,
-            f.link.map_or("-", |l| l.as_str()),
-            f.events_after_break
-        ),
-        Kind::LineageOnly => format!(
-            "{who} is named only through STS lineage in {role} ({} events)",
-            f.events_after_break
-        ),
-        Kind::UnattributedSession => format!(
-            "role session of {role} with no origin in the logs ({} events)",
-            f.events_after_break
-        ),
-        Kind::LongLivedKey => format!(
-            "chain of {who} rooted in a long-term access key ({} events)",
-            f.events_after_break
-        ),
-    };
+    let message = (f.kind.rule().message)(f);
     let mut location = json!({
         "logicalLocations": [{
             "name": f.break_event_id.as_deref().unwrap_or("-"),

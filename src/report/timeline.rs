@@ -6,35 +6,21 @@ use comfy_table::{Cell, Color};
 use serde::Serialize;
 
 use super::sanitize::terminal;
-use super::{Style, csv, new_table};
+use super::{Format, Style, csv, new_table, unsupported};
 use crate::link::Status;
 use crate::timeline::Row;
-
-/// Output formats of `timeline`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TimelineFormat {
-    /// A table.
-    #[default]
-    Table,
-    /// The `tip-audit/timeline/v1` document.
-    Json,
-    /// One event per line.
-    Jsonl,
-    /// CSV.
-    Csv,
-}
 
 /// Renders a timeline of `human`.
 pub fn write(
     human: &str,
     rows: &[Row],
-    format: TimelineFormat,
+    format: Format,
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        TimelineFormat::Table => table(human, rows, style, out),
-        TimelineFormat::Json => {
+        Format::Table => table(human, rows, style, out),
+        Format::Json => {
             #[derive(Serialize)]
             struct Document<'r> {
                 schema: &'static str,
@@ -51,14 +37,14 @@ pub fn write(
             )?;
             out.write_all(b"\n")
         }
-        TimelineFormat::Jsonl => {
+        Format::Jsonl => {
             for row in rows {
                 serde_json::to_writer(&mut *out, row)?;
                 out.write_all(b"\n")?;
             }
             Ok(())
         }
-        TimelineFormat::Csv => {
+        Format::Csv => {
             out.write_all(
                 csv::row([
                     "time",
@@ -103,6 +89,7 @@ pub fn write(
             }
             Ok(())
         }
+        other => Err(unsupported(other, "timeline")),
     }
 }
 

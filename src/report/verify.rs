@@ -6,32 +6,21 @@ use comfy_table::Cell;
 use serde::Serialize;
 
 use super::sanitize::terminal;
-use super::{Style, csv, new_table};
+use super::{Format, Style, csv, new_table, unsupported};
 use crate::verify::{ChainBreak, DigestCheck, FileCheck, FileState, Verification, VerifySummary};
-
-/// Output formats of `verify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum VerifyFormat {
-    /// Tables for people.
-    #[default]
-    Table,
-    /// The `tip-audit/verify/v1` document.
-    Json,
-    /// One row per log file, digest and chain break.
-    Csv,
-}
 
 /// Renders a verification.
 pub fn write(
     v: &Verification,
-    format: VerifyFormat,
+    format: Format,
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        VerifyFormat::Table => table(v, style, out),
-        VerifyFormat::Json => json(v, out),
-        VerifyFormat::Csv => csv_rows(v, out),
+        Format::Table => table(v, style, out),
+        Format::Json => json(v, out),
+        Format::Csv => csv_rows(v, out),
+        other => Err(unsupported(other, "verify")),
     }
 }
 

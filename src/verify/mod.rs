@@ -217,8 +217,7 @@ pub fn run(sources: &[Source], keys: Option<&KeyRing>) -> Verification {
 
     let read: Vec<Result<ReadDigest, String>> =
         digest_sources.par_iter().map(|s| read_digest(s)).collect();
-    let hashes: Vec<Result<String, String>> =
-        log_sources.par_iter().map(|s| hash_log(&s.path)).collect();
+    let hashes: Vec<Result<String, String>> = log_sources.par_iter().map(|s| hash_log(s)).collect();
 
     let mut verification = Verification::default();
     let mut digests = Vec::new();
@@ -347,7 +346,7 @@ fn is_log_file(path: &Path) -> bool {
 
 fn read_digest(source: &Source) -> Result<ReadDigest, String> {
     let path = source.display();
-    let bytes = inflate(&source.path, MAX_DIGEST_BYTES)?;
+    let bytes = inflate(source, MAX_DIGEST_BYTES)?;
     let digest: Digest =
         serde_json::from_slice(&bytes).map_err(|e| format!("not a digest file: {e}"))?;
     let at = key_from(&path);
@@ -379,8 +378,8 @@ fn chain_group(key: &str, digest: &Digest) -> String {
     }
 }
 
-fn inflate(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let stored = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+fn inflate(source: &Source, limit: u64) -> Result<Vec<u8>, String> {
+    let stored = source.read_all().map_err(|e| format!("cannot read: {e}"))?;
     if !gzip::is_gzip(&stored) {
         return Ok(stored);
     }
@@ -392,10 +391,10 @@ fn inflate(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
 }
 
 /// SHA-256 of a log file's decompressed bytes, streamed.
-fn hash_log(path: &Path) -> Result<String, String> {
+fn hash_log(source: &Source) -> Result<String, String> {
     use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let opened = source.open().map_err(|e| format!("cannot open: {e}"))?;
+    let mut reader = BufReader::with_capacity(1 << 16, opened.reader);
     let gzipped = gzip::is_gzip(reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?);
     let mut hasher = Sha256::new();
     let result = if gzipped {

@@ -46,21 +46,10 @@ fn note(document: &Value) -> (String, String) {
     )
 }
 
-fn gzip(body: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(body).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn trail(records: &[Value]) -> Vec<u8> {
-    serde_json::to_vec(&json!({ "Records": records })).unwrap()
-}
-
 #[test]
 fn truncated_gzip_keeps_the_events_before_the_break() {
     let dir = tempfile::tempdir().unwrap();
-    let whole = gzip(&trail(&events(500)));
+    let whole = gzip(&trail_body(&events(500)));
     let path = write_file(dir.path(), "cut.json.gz", &whole[..whole.len() * 2 / 3]);
     let (code, document) = audit(&path, &[]);
     assert_eq!(code, 2, "an incomplete audit");
@@ -80,8 +69,8 @@ fn truncated_gzip_keeps_the_events_before_the_break() {
 #[test]
 fn a_corrupt_second_member_keeps_the_first() {
     let dir = tempfile::tempdir().unwrap();
-    let first = gzip(&trail(&events(10)));
-    let mut second = gzip(&trail(&(10..20).map(user_event).collect::<Vec<_>>()));
+    let first = gzip(&trail_body(&events(10)));
+    let mut second = gzip(&trail_body(&(10..20).map(user_event).collect::<Vec<_>>()));
     let middle = second.len() / 2;
     for byte in &mut second[middle..middle + 8] {
         *byte ^= 0xff;
@@ -147,7 +136,7 @@ fn empty_files_are_skipped_and_empty_records_are_read() {
 #[test]
 fn invalid_utf8_inside_a_string_is_repaired_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut body = trail(&events(3));
+    let mut body = trail_body(&events(3));
     let at = body.windows(3).position(|w| w == b"bob").unwrap();
     body[at] = 0xff;
     let path = write_file(dir.path(), "utf8.json", &body);
@@ -165,7 +154,7 @@ fn invalid_utf8_inside_a_string_is_repaired_not_fatal() {
 #[test]
 fn a_syntax_error_mid_file_ends_a_trail_file_but_only_a_line_of_json_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let body = trail(&events(4));
+    let body = trail_body(&events(4));
     let text = String::from_utf8(body).unwrap();
     let cut = text.match_indices("\"eventID\":").nth(2).unwrap().0;
     let broken = format!("{}\"eventID\" {}", &text[..cut], &text[cut + 10..]);
@@ -248,7 +237,7 @@ fn odd_fields_never_lose_an_event() {
         json!({"eventSource": null, "eventName": "GetObject", "eventID": "odd-5"}),
     ];
     odd.push(json!(42));
-    let path = write_file(dir.path(), "odd.json", &trail(&odd));
+    let path = write_file(dir.path(), "odd.json", &trail_body(&odd));
     let (code, document) = audit(&path, &[]);
     assert_eq!(code, 0);
     assert_eq!(document["summary"]["records"], 6);
@@ -282,15 +271,14 @@ fn deeply_nested_json_in_an_unread_field_is_skipped_without_a_crash() {
 #[test]
 fn a_gzip_bomb_is_stopped_by_the_ratio_and_the_size_caps() {
     let dir = tempfile::tempdir().unwrap();
-    let bomb = gzip(&vec![b' '; 80 << 20]);
-    let path = write_file(dir.path(), "bomb.json.gz", &bomb);
+    let path = write_gzip(dir.path(), "bomb.json.gz", &vec![b' '; 80 << 20]);
     let (code, document) = audit(&path, &[]);
     assert_eq!(code, 2);
     let (status, reason) = note(&document);
     assert_eq!(status, "failed");
     assert!(reason.contains("a gzip bomb?"), "{reason}");
 
-    let path = write_file(dir.path(), "big.json.gz", &gzip(&trail(&events(50))));
+    let path = write_gzip(dir.path(), "big.json.gz", &trail_body(&events(50)));
     let (code, document) = audit(&path, &["--max-file-bytes", "4000"]);
     assert_eq!(code, 2);
     assert!(
@@ -306,7 +294,7 @@ fn large_files_stream_with_the_same_result() {
     let many = events(300);
     let lines: String = many.iter().map(|e| format!("{e}\n")).collect();
     for (name, body) in [
-        ("trail.json.gz", gzip(&trail(&many))),
+        ("trail.json.gz", gzip(&trail_body(&many))),
         ("array.json", serde_json::to_vec(&many).unwrap()),
         ("lines.jsonl", lines.clone().into_bytes()),
         (
@@ -323,7 +311,7 @@ fn large_files_stream_with_the_same_result() {
         assert_eq!(streamed["summary"]["events"], 300, "{name}");
     }
     // Damage while streaming keeps what came before it.
-    let whole = gzip(&trail(&many));
+    let whole = gzip(&trail_body(&many));
     let path = write_file(dir.path(), "cut.json.gz", &whole[..whole.len() / 2]);
     let (code, document) = audit(&path, &["--in-memory-bytes", "1000"]);
     assert_eq!(code, 2);

@@ -12,24 +12,25 @@ fn fail_on_sets_the_exit_code() {
 
 #[test]
 fn a_clean_estate_exits_zero_even_with_fail_on_low() {
-    let dir = tempfile::tempdir().unwrap();
-    let sso = sso_session(
+    let erin = sso_session(
         DATA,
         "erin@example.com",
         "a1b2c3d4-5678-90ab-cdef-111111111111",
         "ASIAWO645SY5AAAAAAA1",
         "2026-03-02T08:30:12Z",
     );
-    write_trail_file(
+    let dir = tempfile::tempdir().unwrap();
+    deliver(
         dir.path(),
-        &trail_key(DATA, "0835", "aaaaaaaaaaaaaaaa"),
+        DATA,
+        "0835",
         &[event(
             "e0000000-0000-4000-8000-000000000001",
             "2026-03-02T08:31:00Z",
             "s3.amazonaws.com",
             "ListBuckets",
             DATA,
-            sso,
+            erin,
         )],
     );
     let (code, document) = scan_json(&[dir.path()], &["--fail-on", "low"]);
@@ -48,11 +49,7 @@ fn unreadable_input_exits_two_and_is_listed_while_the_rest_is_audited() {
         APPS,
         iam_user(APPS, "bob", "AKIAWO645SY5BOBBOB22"),
     );
-    write_trail_file(
-        dir.path(),
-        &trail_key(APPS, "0835", "bbbbbbbbbbbbbbbb"),
-        &[good],
-    );
+    deliver(dir.path(), APPS, "0835", &[good]);
     let many: Vec<serde_json::Value> = (0..300)
         .map(|i| {
             event(
@@ -104,56 +101,29 @@ fn unreadable_input_exits_two_and_is_listed_while_the_rest_is_audited() {
 
 #[test]
 fn usage_errors_exit_two() {
-    tip().args(["scan"]).assert().code(2);
-    tip()
-        .args(["scan", ".", "--format", "yaml"])
-        .assert()
-        .code(2);
-    tip()
-        .args(["scan", ".", "--link-window", "soon"])
-        .assert()
-        .code(2);
-    tip()
-        .args([
+    assert_exit(2, &["scan"]);
+    assert_exit(2, &["scan", ".", "--format", "yaml"]);
+    assert_exit(2, &["scan", ".", "--link-window", "soon"]);
+    assert_exit(
+        2,
+        &[
             "scan",
             ".",
             "--since",
             "2026-03-03",
             "--until",
             "2026-03-02",
-        ])
-        .assert()
-        .code(2);
+        ],
+    );
 }
 
 #[test]
 fn hostile_strings_never_reach_the_terminal_raw() {
-    let dir = tempfile::tempdir().unwrap();
-    let evil_session = "evil\u{1b}[31m\u{202e}name";
-    let identity = role_session(
-        "arn:aws:iam::444455556666:role/Orphan",
-        evil_session,
-        "ASIAWO645SY5EVILEVI1",
-        "2026-03-01T23:00:00Z",
+    let dir = hostile_log(
+        "e0000000-0000-4000-8000-000000000003\u{1b}]0;pwned\u{7}",
+        "evil\u{1b}[31m\u{202e}name",
     );
-    write_trail_file(
-        dir.path(),
-        &trail_key(DATA, "0900", "dddddddddddddddd"),
-        &[event(
-            "e0000000-0000-4000-8000-000000000003\u{1b}]0;pwned\u{7}",
-            "2026-03-02T08:59:00Z",
-            "ec2.amazonaws.com",
-            "DescribeInstances",
-            DATA,
-            identity,
-        )],
-    );
-    let output = tip()
-        .args(["scan", "--color", "always"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8(output.stdout).unwrap();
+    let (_, text) = run(&["scan", "--color", "always", dir.path().to_str().unwrap()]);
     assert!(text.contains("\\u{001b}]0;pwned\\u{0007}"), "{text}");
     assert!(!text.contains("\u{1b}]0;pwned"));
     assert!(!text.contains('\u{202e}'));

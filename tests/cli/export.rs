@@ -13,17 +13,15 @@ fn events_in_sample() -> u64 {
 
 /// Runs `tip-audit export sample-logs -o target` and insists it succeeds.
 fn export_sample_to(target: &std::path::Path) {
-    let out = tip()
-        .arg("export")
-        .arg(sample_logs())
-        .arg("-o")
-        .arg(target)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let logs = sample_logs();
+    assert_exit(
+        0,
+        &[
+            "export",
+            logs.to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+        ],
     );
 }
 

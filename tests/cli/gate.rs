@@ -13,21 +13,13 @@ fn sarif_schema() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).unwrap()
 }
 
-fn output(args: &[&str]) -> (i32, String) {
-    let out = tip().args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-    )
-}
-
 fn logs() -> String {
     sample_logs().to_str().unwrap().to_owned()
 }
 
 #[test]
 fn sarif_validates_and_lists_every_finding_with_stable_fingerprints() {
-    let (code, text) = output(&["scan", &logs(), "--format", "sarif"]);
+    let (code, text) = run(&["scan", &logs(), "--format", "sarif"]);
     assert_eq!(code, 0);
     let sarif: Value = serde_json::from_str(&text).unwrap();
     let validator = sarif_schema();
@@ -72,7 +64,7 @@ fn sarif_validates_and_lists_every_finding_with_stable_fingerprints() {
         };
         assert_eq!(result["level"], level);
     }
-    let (_, again) = output(&["scan", &logs(), "--format", "sarif", "--threads", "1"]);
+    let (_, again) = run(&["scan", &logs(), "--format", "sarif", "--threads", "1"]);
     assert_eq!(again, text, "the same bytes on every run");
 }
 
@@ -80,16 +72,16 @@ fn sarif_validates_and_lists_every_finding_with_stable_fingerprints() {
 fn jsonl_csv_and_markdown_carry_the_same_findings() {
     let (_, document) = scan_json(&[&sample_logs()], &[]);
     let findings = document["findings"].as_array().unwrap();
-    let (_, lines) = output(&["scan", &logs(), "--format", "jsonl"]);
+    let (_, lines) = run(&["scan", &logs(), "--format", "jsonl"]);
     let parsed: Vec<Value> = lines
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(&parsed, findings);
-    let (_, csv) = output(&["scan", &logs(), "--format", "csv"]);
+    let (_, csv) = run(&["scan", &logs(), "--format", "csv"]);
     assert_eq!(csv.lines().count(), findings.len() + 1);
     assert!(csv.starts_with("severity,kind,human,evidence,chain_id,break_event_id,"));
-    let (_, markdown) = output(&["scan", &logs(), "--format", "markdown"]);
+    let (_, markdown) = run(&["scan", &logs(), "--format", "markdown"]);
     assert!(markdown.starts_with(&format!(
         "## tip-audit: {} findings (4 high)",
         findings.len()
@@ -105,64 +97,68 @@ fn jsonl_csv_and_markdown_carry_the_same_findings() {
     );
 }
 
-#[test]
-fn csv_and_markdown_defuse_hostile_names() {
-    let dir = tempfile::tempdir().unwrap();
-    // Real session names are [\w+=,.@-]; a forged log can hold anything but a '/' (the ARN separator).
-    let evil = "=HYPERLINK(\"evil.example\"|x)";
-    let sso = sso_session(
-        DATA,
-        evil,
-        "d4e5f6a7-8901-23ab-cdef-999999999999",
-        "ASIAWO645SY5EVILSSO1",
-        "2026-03-02T08:30:12Z",
+const NIGHTLY_EXPORT_ROLE: &str = "arn:aws:iam::444455556666:role/service-role/NightlyExportRole";
+
+/// Delivers into `dir` a Glue job that `person` starts at 13:40 and Glue runs under a role of its
+/// own, `NIGHTLY_EXPORT_ROLE`: an identity break whose first lost event is `f9…03`.
+fn write_nightly_export(dir: &Path, person: Value) {
+    let runner = RoleSession::new(
+        NIGHTLY_EXPORT_ROLE,
+        "GlueJobRunnerSession",
+        "ASIAWO645SY5NIGHTLY1",
+        "2026-03-02T13:40:40Z",
     );
-    let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
-    let mut run = event(
-        "f7000000-0000-4000-8000-000000000001",
-        "2026-03-02T09:00:00Z",
+    let mut start = event(
+        "f9000000-0000-4000-8000-000000000001",
+        "2026-03-02T13:40:00Z",
         "glue.amazonaws.com",
         "StartJobRun",
         DATA,
-        sso,
+        person,
     );
-    run["requestParameters"] = json!({"jobName": "x"});
-    write_trail_file(
-        dir.path(),
-        &trail_key(DATA, "0905", "ffffffffffffffff"),
+    start["requestParameters"] = json!({"jobName": "nightly-export"});
+    deliver(
+        dir,
+        DATA,
+        "1345",
         &[
-            run,
-            assume_role(
-                "f7000000-0000-4000-8000-000000000002",
-                "2026-03-02T09:00:30Z",
-                DATA,
+            start,
+            runner.assumed_by(
+                "f9000000-0000-4000-8000-000000000002",
                 aws_service("glue.amazonaws.com"),
-                role,
-                "GlueJobRunnerSession",
-                "ASIAWO645SY5EVILGLU1",
             ),
-            event(
-                "f7000000-0000-4000-8000-000000000003",
-                "2026-03-02T09:00:31Z",
+            runner.call(
+                "f9000000-0000-4000-8000-000000000003",
+                "2026-03-02T13:41:00Z",
                 "s3.amazonaws.com",
-                "GetObject",
-                DATA,
-                role_session(
-                    role,
-                    "GlueJobRunnerSession",
-                    "ASIAWO645SY5EVILGLU1",
-                    "2026-03-02T09:00:30Z",
-                ),
+                "PutObject",
             ),
         ],
     );
+}
+
+#[test]
+fn csv_and_markdown_defuse_hostile_names() {
+    // Real session names are [\w+=,.@-]; a forged log can hold anything but a '/' (the ARN separator).
+    let evil = "=HYPERLINK(\"evil.example\"|x)";
+    let dir = tempfile::tempdir().unwrap();
+    write_nightly_export(
+        dir.path(),
+        sso_session(
+            DATA,
+            evil,
+            "d4e5f6a7-8901-23ab-cdef-999999999999",
+            "ASIAWO645SY5EVILSSO1",
+            "2026-03-02T08:30:12Z",
+        ),
+    );
     let path = dir.path().to_str().unwrap();
-    let (_, csv) = output(&["scan", path, "--format", "csv"]);
+    let (_, csv) = run(&["scan", path, "--format", "csv"]);
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"evil.example\"\"|x)\""),
         "{csv}"
     );
-    let (_, markdown) = output(&["scan", path, "--format", "markdown"]);
+    let (_, markdown) = run(&["scan", path, "--format", "markdown"]);
     assert!(
         markdown.contains("=HYPERLINK(\"evil.example\"\\|x)"),
         "{markdown}"
@@ -175,17 +171,20 @@ fn several_formats_in_one_run() {
     let sarif = dir.path().join("tip.sarif");
     let markdown = dir.path().join("summary.md");
     let json_out = dir.path().join("report.json");
-    let out = tip()
-        .args(["scan", &logs(), "--fail-on", "high", "-o"])
-        .arg(&json_out)
-        .arg("--export")
-        .arg(format!("sarif={}", sarif.display()))
-        .arg("--export")
-        .arg(format!("markdown={}", markdown.display()))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "the report went to -o");
+    let (code, stdout) = run(&[
+        "scan",
+        &logs(),
+        "--fail-on",
+        "high",
+        "-o",
+        json_out.to_str().unwrap(),
+        "--export",
+        &format!("sarif={}", sarif.display()),
+        "--export",
+        &format!("markdown={}", markdown.display()),
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty(), "the report went to -o");
     let document: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap_or_default())
         .unwrap_or(Value::Null);
     assert!(document.is_null(), "-o without --format writes the table");
@@ -201,37 +200,35 @@ fn several_formats_in_one_run() {
             .unwrap()
             .starts_with("## tip-audit:")
     );
-    let bad = tip()
-        .args(["scan", &logs(), "--export", "yaml=x.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
+    assert_exit(2, &["scan", &logs(), "--export", "yaml=x.yaml"]);
 }
 
-fn policy(dir: &Path, text: &str) -> PathBuf {
-    write_file(dir, "tip-audit.toml", text.as_bytes())
+/// Writes the policy `text` to a file in a directory of its own: (the directory, the file).
+fn policy(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "tip-audit.toml", text.as_bytes());
+    (dir, path)
+}
+
+/// Scans the sample estate under the policy file `config`, with `extra` options.
+fn scan_sample_under(config: &Path, extra: &[&str]) -> (i32, Value) {
+    scan_json(
+        &[&sample_logs()],
+        &[&["--config", config.to_str().unwrap()][..], extra].concat(),
+    )
 }
 
 #[test]
 fn the_policy_silences_a_shared_role_and_counts_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = policy(
-        dir.path(),
-        "fail_on = \"high\"\n[allow]\nroles = [\"RedshiftSharedServiceRole\"]\n",
-    );
-    let (code, document) = scan_json(&[&sample_logs()], &["--config", config.to_str().unwrap()]);
+    let (_dir, config) =
+        policy("fail_on = \"high\"\n[allow]\nroles = [\"RedshiftSharedServiceRole\"]\n");
+    let (code, document) = scan_sample_under(&config, &[]);
     assert_eq!(
         code, 1,
         "fail_on from the policy: carol's and frank's breaks remain"
     );
-    let roles: Vec<&str> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f["role_arn"].as_str())
-        .collect();
     assert!(
-        roles
+        strings(&document, "findings", "role_arn")
             .iter()
             .all(|r| !r.ends_with("RedshiftSharedServiceRole"))
     );
@@ -247,18 +244,16 @@ fn the_policy_silences_a_shared_role_and_counts_it() {
                 .unwrap()
                 .ends_with("RedshiftSharedServiceRole"))
     );
-    let (_, table) = output(&["scan", &logs(), "--config", config.to_str().unwrap()]);
+    let (_, table) = run(&["scan", &logs(), "--config", config.to_str().unwrap()]);
     assert!(table.contains("the policy silenced 2 findings and 1 shared roles"));
 }
 
 #[test]
 fn the_policy_sets_severities_kinds_and_the_cli_wins() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = policy(
-        dir.path(),
+    let (_dir, config) = policy(
         "fail_on = \"medium\"\n[severity]\nidentity_lost = \"low\"\nlineage_only = \"low\"\nlong_lived_key = \"low\"\n",
     );
-    let (code, document) = scan_json(&[&sample_logs()], &["--config", config.to_str().unwrap()]);
+    let (code, document) = scan_sample_under(&config, &[]);
     assert_eq!(code, 0, "nothing is medium or above any more");
     assert!(
         document["findings"]
@@ -267,29 +262,18 @@ fn the_policy_sets_severities_kinds_and_the_cli_wins() {
             .iter()
             .all(|f| f["severity"] == "low")
     );
-    let (code, _) = scan_json(
-        &[&sample_logs()],
-        &["--config", config.to_str().unwrap(), "--fail-on", "low"],
-    );
+    let (code, _) = scan_sample_under(&config, &["--fail-on", "low"]);
     assert_eq!(code, 1, "--fail-on wins over the file");
-    let kinds = policy(
-        dir.path(),
-        "[allow]\nkinds = [\"long_lived_key\", \"unattributed_session\"]\n",
-    );
-    let (_, document) = scan_json(&[&sample_logs()], &["--config", kinds.to_str().unwrap()]);
+    let (_kinds_dir, kinds) =
+        policy("[allow]\nkinds = [\"long_lived_key\", \"unattributed_session\"]\n");
+    let (_, document) = scan_sample_under(&kinds, &[]);
     assert_eq!(document["summary"]["silenced"], 2);
 }
 
 #[test]
 fn an_unknown_key_names_the_key_and_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = policy(dir.path(), "[allow]\nroles = []\nrole = [\"typo\"]\n");
-    let out = tip()
-        .args(["scan", &logs(), "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let message = String::from_utf8(out.stderr).unwrap();
+    let (_dir, config) = policy("[allow]\nroles = []\nrole = [\"typo\"]\n");
+    let message = assert_exit(2, &["scan", &logs(), "--config", config.to_str().unwrap()]);
     assert!(
         message.contains("unknown field `role`") && message.contains("line 3"),
         "{message}"
@@ -298,50 +282,43 @@ fn an_unknown_key_names_the_key_and_the_line() {
 
 #[test]
 fn extra_triggers_and_the_link_window_come_from_the_policy() {
-    let dir = tempfile::tempdir().unwrap();
-    let sso = sso_session(
-        DATA,
-        "alice@example.com",
-        "b2c3d4e5-6789-01ab-cdef-222222222222",
-        "ASIAWO645SY5ALICE009",
-        "2026-03-02T08:30:12Z",
+    let pipes = RoleSession::new(
+        "arn:aws:iam::444455556666:role/service-role/PipesRole",
+        "pipes",
+        "ASIAWO645SY5PIPESP01",
+        "2026-03-02T09:20:00Z",
     );
-    let role = "arn:aws:iam::444455556666:role/service-role/PipesRole";
     let mut start = event(
         "f8000000-0000-4000-8000-000000000001",
         "2026-03-02T09:00:00Z",
         "pipes.amazonaws.com",
         "StartPipe",
         DATA,
-        sso,
+        sso_session(
+            DATA,
+            "alice@example.com",
+            "b2c3d4e5-6789-01ab-cdef-222222222222",
+            "ASIAWO645SY5ALICE009",
+            "2026-03-02T08:30:12Z",
+        ),
     );
     start["requestParameters"] = json!({"name": "orders"});
-    write_trail_file(
+    let dir = tempfile::tempdir().unwrap();
+    deliver(
         dir.path(),
-        &trail_key(DATA, "0935", "gggggggggggggggg"),
+        DATA,
+        "0935",
         &[
             start,
-            assume_role(
+            pipes.assumed_by(
                 "f8000000-0000-4000-8000-000000000002",
-                "2026-03-02T09:20:00Z",
-                DATA,
                 aws_service("pipes.amazonaws.com"),
-                role,
-                "pipes",
-                "ASIAWO645SY5PIPESP01",
             ),
-            event(
+            pipes.call(
                 "f8000000-0000-4000-8000-000000000003",
                 "2026-03-02T09:20:01Z",
                 "sqs.amazonaws.com",
                 "ReceiveMessage",
-                DATA,
-                role_session(
-                    role,
-                    "pipes",
-                    "ASIAWO645SY5PIPESP01",
-                    "2026-03-02T09:20:00Z",
-                ),
             ),
         ],
     );
@@ -350,14 +327,8 @@ fn extra_triggers_and_the_link_window_come_from_the_policy() {
     let config = write_file(dir.path(), "policy/tip-audit.toml",
         b"link_window = \"30m\"\n[[trigger]]\nevent_source = \"pipes.amazonaws.com\"\nevent_names = [\"StartPipe\"]\nprincipals = [\"pipes.amazonaws.com\"]\n");
     let (_, document) = scan_json(&[dir.path()], &["--config", config.to_str().unwrap()]);
-    let kinds: Vec<&str> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        kinds,
+        column(&document, "findings", "kind"),
         ["identity_lost"],
         "20 minutes is inside the policy's 30-minute window"
     );
@@ -376,12 +347,17 @@ fn extra_triggers_and_the_link_window_come_from_the_policy() {
 fn a_baseline_accepts_todays_findings_and_fails_on_a_new_break() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
-    let out = tip()
-        .args(["scan", &logs(), "--format", "json", "--write-baseline"])
-        .arg(&baseline)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit(
+        0,
+        &[
+            "scan",
+            &logs(),
+            "--format",
+            "json",
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+        ],
+    );
     let written: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
     assert_eq!(written["schema"], "tip-audit/baseline/v1");
     let (code, document) = scan_json(
@@ -412,52 +388,14 @@ fn a_baseline_accepts_todays_findings_and_fails_on_a_new_break() {
     // A copy of the estate with one new break: a Glue job under a new role, started by erin.
     let copy = dir.path().join("estate");
     copy_dir(&sample_logs(), &copy);
-    let sso = sso_session(
+    let erin = sso_session(
         DATA,
         "erin@example.com",
         "a1b2c3d4-5678-90ab-cdef-111111111111",
         "ASIAWO645SY5ERINNEW1",
         "2026-03-02T13:30:00Z",
     );
-    let role = "arn:aws:iam::444455556666:role/service-role/NightlyExportRole";
-    let mut run = event(
-        "f9000000-0000-4000-8000-000000000001",
-        "2026-03-02T13:40:00Z",
-        "glue.amazonaws.com",
-        "StartJobRun",
-        DATA,
-        sso,
-    );
-    run["requestParameters"] = json!({"jobName": "nightly-export"});
-    write_trail_file(
-        &copy,
-        &trail_key(DATA, "1345", "hhhhhhhhhhhhhhhh"),
-        &[
-            run,
-            assume_role(
-                "f9000000-0000-4000-8000-000000000002",
-                "2026-03-02T13:40:40Z",
-                DATA,
-                aws_service("glue.amazonaws.com"),
-                role,
-                "GlueJobRunnerSession",
-                "ASIAWO645SY5NIGHTLY1",
-            ),
-            event(
-                "f9000000-0000-4000-8000-000000000003",
-                "2026-03-02T13:41:00Z",
-                "s3.amazonaws.com",
-                "PutObject",
-                DATA,
-                role_session(
-                    role,
-                    "GlueJobRunnerSession",
-                    "ASIAWO645SY5NIGHTLY1",
-                    "2026-03-02T13:40:40Z",
-                ),
-            ),
-        ],
-    );
+    write_nightly_export(&copy, erin);
     let (code, document) = scan_json(
         &[&copy],
         &[
@@ -474,7 +412,7 @@ fn a_baseline_accepts_todays_findings_and_fails_on_a_new_break() {
         new[0]["break_event_id"],
         "f9000000-0000-4000-8000-000000000003"
     );
-    assert_eq!(new[0]["role_arn"], role);
+    assert_eq!(new[0]["role_arn"], NIGHTLY_EXPORT_ROLE);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -503,6 +441,6 @@ fn init_writes_a_policy_that_scans_and_refuses_to_overwrite() {
         .arg(&path)
         .assert()
         .success();
-    let (code, _) = scan_json(&[&sample_logs()], &["--config", path.to_str().unwrap()]);
+    let (code, _) = scan_sample_under(&path, &[]);
     assert_eq!(code, 0);
 }

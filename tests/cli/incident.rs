@@ -7,14 +7,24 @@ use serde_json::{Value, json};
 
 use crate::util::*;
 
-fn run_json(args: &[&str]) -> Value {
-    let output = tip().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+/// `tip-audit <command> <sample logs> more…`: (exit code, stdout).
+fn on_sample(command: &str, more: &[&str]) -> (i32, String) {
+    let logs = sample_logs();
+    run(&[&[command, logs.to_str().unwrap()][..], more].concat())
+}
+
+/// `tip-audit <command> <sample logs> more… --format json`, which must succeed: the document.
+fn json_on_sample(command: &str, more: &[&str]) -> Value {
+    let logs = sample_logs();
+    let args = [
+        &[command, logs.to_str().unwrap()][..],
+        more,
+        &["--format", "json"],
+    ]
+    .concat();
+    let (code, document) = run_json(&args);
+    assert_eq!(code, 0, "{args:?}");
+    document
 }
 
 fn session_events(label: &str) -> usize {
@@ -64,15 +74,7 @@ fn have(tool: &str) -> bool {
 
 #[test]
 fn daves_timeline_shows_his_events_then_the_redshift_role_lost() {
-    let logs = sample_logs();
-    let document = run_json(&[
-        "timeline",
-        logs.to_str().unwrap(),
-        "--human",
-        "dave@example.com",
-        "--format",
-        "json",
-    ]);
+    let document = json_on_sample("timeline", &["--human", "dave@example.com"]);
     let rows = document["events"].as_array().unwrap();
     // The portal call, the SAML sign-in, his permission-set session, then the shared role.
     assert_eq!(
@@ -115,56 +117,27 @@ fn daves_timeline_shows_his_events_then_the_redshift_role_lost() {
 
 #[test]
 fn carols_glue_timeline_in_every_format() {
-    let logs = sample_logs();
-    let logs = logs.to_str().unwrap();
     let expected_rows = 2 + session_events("K_carol") + session_events("K_glue");
-    let document = run_json(&[
-        "timeline",
-        logs,
-        "--human",
-        "carol@example.com",
-        "--format",
-        "json",
-    ]);
+    let document = json_on_sample("timeline", &["--human", "carol@example.com"]);
     assert_eq!(document["events"].as_array().unwrap().len(), expected_rows);
-    let lines = tip()
-        .args([
-            "timeline",
-            logs,
-            "--human",
-            "carol@example.com",
-            "--format",
-            "jsonl",
-        ])
-        .output()
-        .unwrap();
-    let lines = String::from_utf8(lines.stdout).unwrap();
+    let (_, lines) = on_sample(
+        "timeline",
+        &["--human", "carol@example.com", "--format", "jsonl"],
+    );
     assert_eq!(lines.lines().count(), expected_rows);
     let first: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(first, document["events"][0]);
-    let csv = tip()
-        .args([
-            "timeline",
-            logs,
-            "--human",
-            "carol@example.com",
-            "--format",
-            "csv",
-        ])
-        .output()
-        .unwrap();
-    let csv = String::from_utf8(csv.stdout).unwrap();
+    let (_, csv) = on_sample(
+        "timeline",
+        &["--human", "carol@example.com", "--format", "csv"],
+    );
     assert!(csv.starts_with("time,event_id,account,region,service,action,principal,evidence,status,depth,error_code,break,chain_id,file\n"));
     assert_eq!(csv.lines().count(), expected_rows + 1);
     assert_eq!(
         csv.lines().filter(|l| l.contains(",lost,")).count(),
         session_events("K_glue")
     );
-    let table = tip()
-        .args(["timeline", logs, "--human", "carol@example.com"])
-        .output()
-        .unwrap();
-    let table = String::from_utf8(table.stdout).unwrap();
+    let (_, table) = on_sample("timeline", &["--human", "carol@example.com"]);
     assert!(table.starts_with(&format!(
         "Timeline of carol@example.com: {expected_rows} events, {} after a break (lost)",
         session_events("K_glue")
@@ -174,15 +147,7 @@ fn carols_glue_timeline_in_every_format() {
 
 #[test]
 fn an_iam_user_is_found_by_name_across_accounts() {
-    let logs = sample_logs();
-    let document = run_json(&[
-        "timeline",
-        logs.to_str().unwrap(),
-        "--human",
-        "ci-deployer",
-        "--format",
-        "json",
-    ]);
+    let document = json_on_sample("timeline", &["--human", "ci-deployer"]);
     let rows = document["events"].as_array().unwrap();
     assert_eq!(
         document["human"],
@@ -206,19 +171,16 @@ fn an_iam_user_is_found_by_name_across_accounts() {
 #[test]
 fn an_unknown_person_is_a_usage_error() {
     let logs = sample_logs();
-    let output = tip()
-        .args([
+    let stderr = assert_exit(
+        2,
+        &[
             "timeline",
             logs.to_str().unwrap(),
             "--human",
             "mallory@example.com",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("no person named \"mallory@example.com\"")
+        ],
     );
+    assert!(stderr.contains("no person named \"mallory@example.com\""));
 }
 
 #[test]
@@ -236,26 +198,15 @@ fn users_export_names_people_and_finds_them_by_display_name_or_email() {
     );
     let logs = sample_logs();
     let (_, document) = scan_json(&[&logs], &["--users", path.to_str().unwrap()]);
-    let humans: Vec<&str> = document["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f["human"].as_str())
-        .collect();
+    let humans = strings(&document, "findings", "human");
     assert!(
         humans.contains(&"alice.liddell") && humans.contains(&"dave.bowman"),
         "{humans:?}"
     );
-    let timeline = run_json(&[
+    let timeline = json_on_sample(
         "timeline",
-        logs.to_str().unwrap(),
-        "--users",
-        path.to_str().unwrap(),
-        "--human",
-        "Dave Bowman",
-        "--format",
-        "json",
-    ]);
+        &["--users", path.to_str().unwrap(), "--human", "Dave Bowman"],
+    );
     assert_eq!(timeline["human"], "dave.bowman");
     assert_eq!(
         timeline["events"].as_array().unwrap().len(),
@@ -265,17 +216,7 @@ fn users_export_names_people_and_finds_them_by_display_name_or_email() {
 
 #[test]
 fn chains_as_text_mark_the_break() {
-    let logs = sample_logs();
-    let output = tip()
-        .args([
-            "chains",
-            logs.to_str().unwrap(),
-            "--human",
-            "frank@example.com",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(output.stdout).unwrap();
+    let (_, text) = on_sample("chains", &["--human", "frank@example.com"]);
     let lost = text
         .lines()
         .find(|l| l.contains("invoice-export-role/"))
@@ -291,13 +232,11 @@ fn chains_as_text_mark_the_break() {
 
 #[test]
 fn chains_json_can_pick_one_chain() {
-    let logs = sample_logs();
-    let logs = logs.to_str().unwrap();
-    let all = run_json(&["chains", logs, "--format", "json"]);
+    let all = json_on_sample("chains", &[]);
     assert_eq!(all["schema"], "tip-audit/chains/v1");
     let (_, scan) = scan_json(&[&sample_logs()], &[]);
     let id = scan["findings"][0]["chain_id"].as_str().unwrap();
-    let one = run_json(&["chains", logs, "--format", "json", "--chain", id]);
+    let one = json_on_sample("chains", &["--chain", id]);
     let chains = one["chains"].as_array().unwrap();
     assert_eq!(chains.len(), 1);
     let nodes = chains[0]["nodes"].as_array().unwrap();
@@ -307,21 +246,21 @@ fn chains_json_can_pick_one_chain() {
         scan["findings"][0]["break_event_id"]
     );
     assert_eq!(broken[0]["link"], scan["findings"][0]["link"]);
-    let missing = tip()
-        .args(["chains", logs, "--chain", "ch-000000000000"])
-        .output()
-        .unwrap();
-    assert_eq!(missing.status.code(), Some(2));
+    let logs = sample_logs();
+    assert_exit(
+        2,
+        &[
+            "chains",
+            logs.to_str().unwrap(),
+            "--chain",
+            "ch-000000000000",
+        ],
+    );
 }
 
 #[test]
 fn dot_output_renders_with_graphviz() {
-    let logs = sample_logs();
-    let output = tip()
-        .args(["chains", logs.to_str().unwrap(), "--format", "dot"])
-        .output()
-        .unwrap();
-    let dot = String::from_utf8(output.stdout).unwrap();
+    let (_, dot) = on_sample("chains", &["--format", "dot"]);
     assert!(dot.starts_with("digraph chains {"));
     assert!(dot.contains("penwidth=3"), "breaks stand out");
     if !have("dot") {
@@ -334,23 +273,14 @@ fn dot_output_renders_with_graphviz() {
         .arg(&source)
         .output()
         .unwrap();
-    assert!(
-        rendered.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rendered.stderr)
-    );
+    assert_success(&rendered);
     let svg = String::from_utf8(rendered.stdout).unwrap();
     assert!(svg.contains("<svg") && svg.contains("RedshiftSharedServiceRole"));
 }
 
 #[test]
 fn mermaid_output_is_a_well_formed_flowchart() {
-    let logs = sample_logs();
-    let output = tip()
-        .args(["chains", logs.to_str().unwrap(), "--format", "mermaid"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(output.stdout).unwrap();
+    let (_, text) = on_sample("chains", &["--format", "mermaid"]);
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("flowchart LR"));
     let mut defined = std::collections::BTreeSet::new();
@@ -395,18 +325,17 @@ fn html_report_is_self_contained_and_draws_each_chain() {
     let logs = sample_logs();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
-    let output = tip()
-        .args([
+    assert_exit(
+        0,
+        &[
             "scan",
             logs.to_str().unwrap(),
             "--format",
             "html",
             "-o",
             page.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+        ],
+    );
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(
@@ -432,33 +361,8 @@ fn html_report_is_self_contained_and_draws_each_chain() {
 
 #[test]
 fn html_escapes_hostile_strings() {
-    let dir = tempfile::tempdir().unwrap();
-    let role = "arn:aws:iam::444455556666:role/Orphan";
-    let identity = role_session(
-        role,
-        "<img src=x onerror=alert(1)>",
-        "ASIAWO645SY5EVILEVI2",
-        "2026-03-01T23:00:00Z",
-    );
-    write_trail_file(
-        dir.path(),
-        &trail_key(DATA, "0900", "eeeeeeeeeeeeeeee"),
-        &[event(
-            "<b>evil</b>\"'&",
-            "2026-03-02T08:59:00Z",
-            "ec2.amazonaws.com",
-            "DescribeInstances",
-            DATA,
-            identity,
-        )],
-    );
-    let output = tip()
-        .arg("scan")
-        .arg(dir.path())
-        .args(["--format", "html"])
-        .output()
-        .unwrap();
-    let html = String::from_utf8(output.stdout).unwrap();
+    let dir = hostile_log("<b>evil</b>\"'&", "<img src=x onerror=alert(1)>");
+    let (_, html) = run(&["scan", dir.path().to_str().unwrap(), "--format", "html"]);
     assert!(html.contains("&lt;b&gt;evil&lt;/b&gt;&quot;&#39;&amp;"));
     assert!(!html.contains("<b>evil</b>"));
 }
@@ -488,11 +392,7 @@ fn render_in_chromium(page: &Path, scratch: &Path) {
         .arg(&url)
         .output()
         .unwrap();
-    assert!(
-        dom.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dom.stderr)
-    );
+    assert_success(&dom);
     let text = String::from_utf8_lossy(&dom.stdout);
     assert!(text.contains("identity_lost") && text.contains("RedshiftSharedServiceRole"));
     let log = String::from_utf8_lossy(&dom.stderr);
@@ -509,11 +409,7 @@ fn render_in_chromium(page: &Path, scratch: &Path) {
         .arg(&url)
         .output()
         .unwrap();
-    assert!(
-        screenshot.status.success(),
-        "{}",
-        String::from_utf8_lossy(&screenshot.stderr)
-    );
+    assert_success(&screenshot);
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 10_000,
         "a real picture"

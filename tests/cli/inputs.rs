@@ -4,30 +4,22 @@ use crate::util::*;
 
 /// An IAM user who assumes a role; the role session is then used: lineage_only + long_lived_key.
 fn chain() -> Vec<Value> {
-    let user = iam_user(APPS, "ci-deployer", "AKIAWO645SY5CIDEPLY2");
-    let role = "arn:aws:iam::111122223333:role/DeployRole";
+    let deploy = RoleSession::new(
+        "arn:aws:iam::111122223333:role/DeployRole",
+        "deploy-1",
+        "ASIAWO645SY5DEPLOY01",
+        "2026-03-02T09:00:02Z",
+    );
     vec![
-        assume_role(
+        deploy.assumed_by(
             "e1000000-0000-4000-8000-000000000001",
-            "2026-03-02T09:00:02Z",
-            APPS,
-            user,
-            role,
-            "deploy-1",
-            "ASIAWO645SY5DEPLOY01",
+            iam_user(APPS, "ci-deployer", "AKIAWO645SY5CIDEPLY2"),
         ),
-        event(
+        deploy.call(
             "e1000000-0000-4000-8000-000000000002",
             "2026-03-02T09:00:05Z",
             "s3.amazonaws.com",
             "PutObject",
-            APPS,
-            role_session(
-                role,
-                "deploy-1",
-                "ASIAWO645SY5DEPLOY01",
-                "2026-03-02T09:00:02Z",
-            ),
         ),
     ]
 }
@@ -50,10 +42,7 @@ fn every_container_gives_the_same_audit() {
         "EventId": e["eventID"], "EventName": e["eventName"], "ReadOnly": "true",
         "EventTime": e["eventTime"], "EventSource": e["eventSource"], "CloudTrailEvent": e.to_string()})).collect::<Vec<_>>()});
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        (
-            "trail.json",
-            serde_json::to_vec(&json!({"Records": events})).unwrap(),
-        ),
+        ("trail.json", trail_body(&events)),
         ("export.jsonl", lines.clone().into_bytes()),
         ("eventbridge.jsonl", bridge.into_bytes()),
         ("lookup.json", serde_json::to_vec_pretty(&lookup).unwrap()),
@@ -88,12 +77,11 @@ fn every_container_gives_the_same_audit() {
 #[test]
 fn stdin_is_read_with_a_dash() {
     let lines: String = chain().iter().map(|e| format!("{e}\n")).collect();
-    let output = tip()
-        .args(["scan", "-", "--format", "json"])
-        .write_stdin(lines)
-        .output()
-        .unwrap();
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (_, document) = json_of(
+        tip()
+            .args(["scan", "-", "--format", "json"])
+            .write_stdin(lines),
+    );
     assert_eq!(document["summary"]["events"], 2);
 }
 
@@ -101,16 +89,8 @@ fn stdin_is_read_with_a_dash() {
 fn duplicates_across_files_are_counted_once() {
     let dir = tempfile::tempdir().unwrap();
     let events = chain();
-    write_trail_file(
-        dir.path(),
-        &trail_key(APPS, "0905", "aaaaaaaaaaaaaaaa"),
-        &events,
-    );
-    write_trail_file(
-        dir.path(),
-        &trail_key(APPS, "0910", "bbbbbbbbbbbbbbbb"),
-        &events[1..],
-    );
+    deliver(dir.path(), APPS, "0905", &events);
+    deliver(dir.path(), APPS, "0910", &events[1..]);
     let (_, document) = scan_json(&[dir.path()], &[]);
     assert_eq!(document["summary"]["events"], 2);
     assert_eq!(document["summary"]["duplicates"], 1);
@@ -126,12 +106,7 @@ fn duplicates_across_files_are_counted_once() {
 #[test]
 fn filters_prune_by_key_and_by_event() {
     let dir = tempfile::tempdir().unwrap();
-    let events = chain();
-    write_trail_file(
-        dir.path(),
-        &trail_key(APPS, "0905", "aaaaaaaaaaaaaaaa"),
-        &events,
-    );
+    deliver(dir.path(), APPS, "0905", &chain());
     let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-02T10:00:00Z"]);
     assert_eq!(
         document["summary"]["files_pruned"], 0,

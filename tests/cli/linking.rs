@@ -4,6 +4,8 @@ use crate::util::*;
 
 const ALICE_ID: &str = "b2c3d4e5-6789-01ab-cdef-222222222222";
 const BOB_ID: &str = "c3d4e5f6-7890-12ab-cdef-333333333333";
+const ENGINE_ROLE: &str = "arn:aws:iam::444455556666:role/AthenaRuntime";
+const REGISTRATION: &str = "arn:aws:iam::444455556666:role/LFRegistrationRole";
 
 fn alice() -> Value {
     sso_session(
@@ -25,14 +27,11 @@ fn bob() -> Value {
     )
 }
 
+/// Writes each (delivery time, events) as a trail file of the data account and scans them all.
 fn scan_events(files: &[(&str, Vec<Value>)]) -> Value {
     let dir = tempfile::tempdir().unwrap();
-    for (i, (hhmm, events)) in files.iter().enumerate() {
-        write_trail_file(
-            dir.path(),
-            &trail_key(DATA, hhmm, &format!("{i:0>16}")),
-            events,
-        );
+    for (hhmm, events) in files {
+        deliver(dir.path(), DATA, hhmm, events);
     }
     scan_json(&[dir.path()], &[]).1
 }
@@ -48,6 +47,27 @@ fn only_finding(document: &Value, kind: &str) -> Value {
     matching[0].clone()
 }
 
+/// Asserts that every session was tied to someone: no `unattributed_session` finding.
+fn assert_all_attributed(document: &Value, why: &str) {
+    assert!(
+        !column(document, "findings", "kind").contains(&"unattributed_session"),
+        "{why}: {:#}",
+        document["findings"]
+    );
+}
+
+/// The identity of a Lake Formation credential for its registration role, vended for a query
+/// engine running as `engine_role`: the source identity `V2.<account>.<engine role id>` names it.
+fn vended_for(engine_role: &RoleSession, session: &str, key: &str) -> Value {
+    let engine_role_id = engine_role.identity()["sessionContext"]["sessionIssuer"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut vended = role_session(REGISTRATION, session, key, "2026-03-02T09:00:06Z");
+    vended["sessionContext"]["sourceIdentity"] = json!(format!("V2.{DATA}.{engine_role_id}"));
+    vended
+}
+
 #[test]
 fn a_role_handed_to_a_service_links_exactly() {
     let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
@@ -61,29 +81,28 @@ fn a_role_handed_to_a_service_links_exactly() {
     );
     create["requestParameters"] =
         json!({"name": "orders", "role": role, "command": {"name": "glueetl"}});
-    let assume = assume_role(
-        "e2000000-0000-4000-8000-000000000002",
-        "2026-03-02T09:01:00Z",
-        DATA,
-        aws_service("glue.amazonaws.com"),
+    let runner = RoleSession::new(
         role,
         "GlueJobRunnerSession",
         "ASIAWO645SY5GLUEJOB1",
+        "2026-03-02T09:01:00Z",
     );
-    let used = event(
-        "e2000000-0000-4000-8000-000000000003",
-        "2026-03-02T09:01:05Z",
-        "s3.amazonaws.com",
-        "GetObject",
-        DATA,
-        role_session(
-            role,
-            "GlueJobRunnerSession",
-            "ASIAWO645SY5GLUEJOB1",
-            "2026-03-02T09:01:00Z",
-        ),
-    );
-    let document = scan_events(&[("0905", vec![create, assume, used])]);
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            create,
+            runner.assumed_by(
+                "e2000000-0000-4000-8000-000000000002",
+                aws_service("glue.amazonaws.com"),
+            ),
+            runner.call(
+                "e2000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:01:05Z",
+                "s3.amazonaws.com",
+                "GetObject",
+            ),
+        ],
+    )]);
     let lost = only_finding(&document, "identity_lost");
     assert_eq!(lost["human"], "alice@example.com");
     assert_eq!(lost["link"], "exact", "one call named the role");
@@ -96,7 +115,12 @@ fn a_role_handed_to_a_service_links_exactly() {
 
 #[test]
 fn a_trigger_two_people_could_have_caused_is_ambiguous() {
-    let role = "arn:aws:iam::444455556666:role/service-role/AthenaSharedRole";
+    let athena = RoleSession::new(
+        "arn:aws:iam::444455556666:role/service-role/AthenaSharedRole",
+        "athena",
+        "ASIAWO645SY5ATHENA01",
+        "2026-03-02T09:00:40Z",
+    );
     let query = |id: &str, time: &str, who: Value| {
         let mut e = event(
             id,
@@ -122,27 +146,15 @@ fn a_trigger_two_people_could_have_caused_is_ambiguous() {
                 "2026-03-02T09:00:30Z",
                 bob(),
             ),
-            assume_role(
+            athena.assumed_by(
                 "e3000000-0000-4000-8000-000000000003",
-                "2026-03-02T09:00:40Z",
-                DATA,
                 aws_service("athena.amazonaws.com"),
-                role,
-                "athena",
-                "ASIAWO645SY5ATHENA01",
             ),
-            event(
+            athena.call(
                 "e3000000-0000-4000-8000-000000000004",
                 "2026-03-02T09:00:41Z",
                 "s3.amazonaws.com",
                 "GetObject",
-                DATA,
-                role_session(
-                    role,
-                    "athena",
-                    "ASIAWO645SY5ATHENA01",
-                    "2026-03-02T09:00:40Z",
-                ),
             ),
         ],
     )]);
@@ -156,7 +168,12 @@ fn a_trigger_two_people_could_have_caused_is_ambiguous() {
 
 #[test]
 fn a_service_assumption_outside_the_window_is_service_work() {
-    let role = "arn:aws:iam::444455556666:role/service-role/AthenaSharedRole";
+    let athena = RoleSession::new(
+        "arn:aws:iam::444455556666:role/service-role/AthenaSharedRole",
+        "athena",
+        "ASIAWO645SY5ATHENA02",
+        "2026-03-02T10:00:00Z",
+    );
     let mut query = event(
         "e4000000-0000-4000-8000-000000000001",
         "2026-03-02T09:00:00Z",
@@ -170,27 +187,15 @@ fn a_service_assumption_outside_the_window_is_service_work() {
         "1005",
         vec![
             query,
-            assume_role(
+            athena.assumed_by(
                 "e4000000-0000-4000-8000-000000000002",
-                "2026-03-02T10:00:00Z",
-                DATA,
                 aws_service("athena.amazonaws.com"),
-                role,
-                "athena",
-                "ASIAWO645SY5ATHENA02",
             ),
-            event(
+            athena.call(
                 "e4000000-0000-4000-8000-000000000003",
                 "2026-03-02T10:00:01Z",
                 "s3.amazonaws.com",
                 "GetObject",
-                DATA,
-                role_session(
-                    role,
-                    "athena",
-                    "ASIAWO645SY5ATHENA02",
-                    "2026-03-02T10:00:00Z",
-                ),
             ),
         ],
     )]);
@@ -200,29 +205,19 @@ fn a_service_assumption_outside_the_window_is_service_work() {
 
 #[test]
 fn the_sts_call_may_arrive_in_a_later_file() {
-    let role = "arn:aws:iam::444455556666:role/Chained";
-    let used = event(
+    let chained = RoleSession::new(
+        "arn:aws:iam::444455556666:role/Chained",
+        "chained",
+        "ASIAWO645SY5CHAINED1",
+        "2026-03-02T09:00:02Z",
+    );
+    let used = chained.call(
         "e5000000-0000-4000-8000-000000000002",
         "2026-03-02T09:00:05Z",
         "s3.amazonaws.com",
         "PutObject",
-        DATA,
-        role_session(
-            role,
-            "chained",
-            "ASIAWO645SY5CHAINED1",
-            "2026-03-02T09:00:02Z",
-        ),
     );
-    let issued = assume_role(
-        "e5000000-0000-4000-8000-000000000001",
-        "2026-03-02T09:00:02Z",
-        DATA,
-        alice(),
-        role,
-        "chained",
-        "ASIAWO645SY5CHAINED1",
-    );
+    let issued = chained.assumed_by("e5000000-0000-4000-8000-000000000001", alice());
     // File names sort the use first; linking waits for every file.
     let document = scan_events(&[("0905", vec![used]), ("0955", vec![issued])]);
     let lineage = only_finding(&document, "lineage_only");
@@ -234,6 +229,7 @@ fn the_sts_call_may_arrive_in_a_later_file() {
 #[test]
 fn the_owner_side_copy_is_joined_by_shared_event_id() {
     let role = "arn:aws:iam::444455556666:role/CrossAccount";
+    let cross = RoleSession::new(role, "x", "ASIAWO645SY5CROSSAC1", "2026-03-02T09:00:02Z");
     let user = iam_user(APPS, "ci", "AKIAWO645SY5CICICIC2");
     let mut caller_side = assume_role(
         "e6000000-0000-4000-8000-000000000001",
@@ -247,23 +243,16 @@ fn the_owner_side_copy_is_joined_by_shared_event_id() {
     // The caller-side copy lost its response (over 100 KB, or redacted); only the owner side has the key.
     caller_side["responseElements"] = Value::Null;
     caller_side["sharedEventID"] = json!("5a5a5a5a-0000-4000-8000-000000000001");
-    let mut owner_side = assume_role(
+    let mut owner_side = cross.assumed_by(
         "e6000000-0000-4000-8000-000000000002",
-        "2026-03-02T09:00:02Z",
-        DATA,
         json!({"type": "AWSAccount", "principalId": "AIDAQEXAMPLEUSER0001", "accountId": APPS}),
-        role,
-        "x",
-        "ASIAWO645SY5CROSSAC1",
     );
     owner_side["sharedEventID"] = json!("5a5a5a5a-0000-4000-8000-000000000001");
-    let used = event(
+    let used = cross.call(
         "e6000000-0000-4000-8000-000000000003",
         "2026-03-02T09:00:09Z",
         "s3.amazonaws.com",
         "PutObject",
-        DATA,
-        role_session(role, "x", "ASIAWO645SY5CROSSAC1", "2026-03-02T09:00:02Z"),
     );
     let document = scan_events(&[("0905", vec![caller_side, owner_side, used])]);
     let lineage = only_finding(&document, "lineage_only");
@@ -292,45 +281,27 @@ fn pre_2025_identity_center_events_of_type_unknown_name_the_user() {
 
 #[test]
 fn a_lake_formation_source_identity_is_followed_to_the_role() {
-    let engine_role = "arn:aws:iam::444455556666:role/AthenaRuntime";
-    let registration = "arn:aws:iam::444455556666:role/LFRegistrationRole";
-    let engine = role_session(
-        engine_role,
+    let engine = RoleSession::new(
+        ENGINE_ROLE,
         "alice-query",
         "ASIAWO645SY5ENGINE01",
         "2026-03-02T09:00:02Z",
     );
-    let engine_role_id = engine["sessionContext"]["sessionIssuer"]["principalId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut vended = role_session(
-        registration,
+    let mut vended = vended_for(
+        &engine,
         "AWSLF-00-AT-444455556666-1",
         "ASIAWO645SY5LFVEND01",
-        "2026-03-02T09:00:06Z",
     );
-    vended["sessionContext"]["sourceIdentity"] = json!(format!("V2.{DATA}.{engine_role_id}"));
     vended["invokedBy"] = json!("athena.amazonaws.com");
     let document = scan_events(&[(
         "0905",
         vec![
-            assume_role(
-                "e8000000-0000-4000-8000-000000000001",
-                "2026-03-02T09:00:02Z",
-                DATA,
-                alice(),
-                engine_role,
-                "alice-query",
-                "ASIAWO645SY5ENGINE01",
-            ),
-            event(
+            engine.assumed_by("e8000000-0000-4000-8000-000000000001", alice()),
+            engine.call(
                 "e8000000-0000-4000-8000-000000000002",
                 "2026-03-02T09:00:04Z",
                 "athena.amazonaws.com",
                 "GetQueryResults",
-                DATA,
-                engine,
             ),
             event(
                 "e8000000-0000-4000-8000-000000000003",
@@ -342,14 +313,9 @@ fn a_lake_formation_source_identity_is_followed_to_the_role() {
             ),
         ],
     )]);
-    assert!(
-        document["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["kind"] != "unattributed_session"),
-        "the V2 source identity is a role reference, resolved: {:#}",
-        document["findings"]
+    assert_all_attributed(
+        &document,
+        "the V2 source identity is a role reference, resolved",
     );
     assert_eq!(document["summary"]["coverage"]["reconstructable"], 2);
 }
@@ -427,7 +393,12 @@ fn a_lambda_function_invoked_by_a_person_loses_them_exactly() {
 
 #[test]
 fn a_service_linked_role_refreshed_after_a_trigger_is_not_a_break() {
-    let slr = "arn:aws:iam::444455556666:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift";
+    let slr = RoleSession::new(
+        "arn:aws:iam::444455556666:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift",
+        "RedshiftSLR",
+        "ASIAWO645SY5SLRSLR01",
+        "2026-03-02T09:00:05Z",
+    );
     let mut statement = event(
         "eb000000-0000-4000-8000-000000000001",
         "2026-03-02T09:00:00Z",
@@ -442,27 +413,15 @@ fn a_service_linked_role_refreshed_after_a_trigger_is_not_a_break() {
         "0905",
         vec![
             statement,
-            assume_role(
+            slr.assumed_by(
                 "eb000000-0000-4000-8000-000000000002",
-                "2026-03-02T09:00:05Z",
-                DATA,
                 aws_service("redshift.amazonaws.com"),
-                slr,
-                "RedshiftSLR",
-                "ASIAWO645SY5SLRSLR01",
             ),
-            event(
+            slr.call(
                 "eb000000-0000-4000-8000-000000000003",
                 "2026-03-02T09:00:06Z",
                 "ec2.amazonaws.com",
                 "DescribeVpcs",
-                DATA,
-                role_session(
-                    slr,
-                    "RedshiftSLR",
-                    "ASIAWO645SY5SLRSLR01",
-                    "2026-03-02T09:00:05Z",
-                ),
             ),
         ],
     )]);
@@ -471,7 +430,12 @@ fn a_service_linked_role_refreshed_after_a_trigger_is_not_a_break() {
 
 #[test]
 fn a_failed_trigger_started_nothing() {
-    let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
+    let runner = RoleSession::new(
+        "arn:aws:iam::444455556666:role/service-role/GlueJobRole",
+        "GlueJobRunnerSession",
+        "ASIAWO645SY5GLUESCH1",
+        "2026-03-02T10:05:00Z",
+    );
     let mut run = event(
         "ec000000-0000-4000-8000-000000000001",
         "2026-03-02T09:58:00Z",
@@ -486,27 +450,15 @@ fn a_failed_trigger_started_nothing() {
         "1005",
         vec![
             run,
-            assume_role(
+            runner.assumed_by(
                 "ec000000-0000-4000-8000-000000000002",
-                "2026-03-02T10:05:00Z",
-                DATA,
                 aws_service("glue.amazonaws.com"),
-                role,
-                "GlueJobRunnerSession",
-                "ASIAWO645SY5GLUESCH1",
             ),
-            event(
+            runner.call(
                 "ec000000-0000-4000-8000-000000000003",
                 "2026-03-02T10:05:02Z",
                 "s3.amazonaws.com",
                 "GetObject",
-                DATA,
-                role_session(
-                    role,
-                    "GlueJobRunnerSession",
-                    "ASIAWO645SY5GLUESCH1",
-                    "2026-03-02T10:05:00Z",
-                ),
             ),
         ],
     )]);
@@ -547,44 +499,31 @@ fn an_assume_root_session_belongs_to_whoever_asked_for_it() {
             ),
         ],
     )]);
-    let lineage = only_finding(&document, "lineage_only");
-    assert_eq!(lineage["human"], "arn:aws:iam::111122223333:user/org-admin");
+    assert_eq!(
+        only_finding(&document, "lineage_only")["human"],
+        "arn:aws:iam::111122223333:user/org-admin"
+    );
 }
 
 #[test]
 fn a_role_event_without_its_key_joins_the_keyed_session() {
-    let role = "arn:aws:iam::444455556666:role/Chained";
-    let mut keyless = role_session(
-        role,
+    let chained = RoleSession::new(
+        "arn:aws:iam::444455556666:role/Chained",
         "chained",
         "ASIAWO645SY5KEYLES01",
         "2026-03-02T09:00:02Z",
     );
+    let mut keyless = chained.identity();
     keyless["accessKeyId"] = json!("");
     let document = scan_events(&[(
         "0905",
         vec![
-            assume_role(
-                "ee000000-0000-4000-8000-000000000001",
-                "2026-03-02T09:00:02Z",
-                DATA,
-                alice(),
-                role,
-                "chained",
-                "ASIAWO645SY5KEYLES01",
-            ),
-            event(
+            chained.assumed_by("ee000000-0000-4000-8000-000000000001", alice()),
+            chained.call(
                 "ee000000-0000-4000-8000-000000000002",
                 "2026-03-02T09:00:05Z",
                 "s3.amazonaws.com",
                 "PutObject",
-                DATA,
-                role_session(
-                    role,
-                    "chained",
-                    "ASIAWO645SY5KEYLES01",
-                    "2026-03-02T09:00:02Z",
-                ),
             ),
             event(
                 "ee000000-0000-4000-8000-000000000003",
@@ -596,15 +535,7 @@ fn a_role_event_without_its_key_joins_the_keyed_session() {
             ),
         ],
     )]);
-    assert!(
-        document["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["kind"] != "unattributed_session"),
-        "{:#}",
-        document["findings"]
-    );
+    assert_all_attributed(&document, "the keyless event joins the keyed session");
     assert_eq!(
         only_finding(&document, "lineage_only")["events_after_break"],
         2
@@ -613,33 +544,29 @@ fn a_role_event_without_its_key_joins_the_keyed_session() {
 
 #[test]
 fn since_keeps_the_sts_call_that_explains_a_later_session() {
-    let role = "arn:aws:iam::444455556666:role/Chained";
+    let late = RoleSession::new(
+        "arn:aws:iam::444455556666:role/Chained",
+        "late",
+        "ASIAWO645SY5LATELA01",
+        "2026-03-01T23:50:00Z",
+    );
     let dir = tempfile::tempdir().unwrap();
     write_trail_file(
         dir.path(),
         &trail_key(DATA, "2355", "aaaaaaaaaaaaaaaa")
             .replace("/02/", "/01/")
             .replace("20260302", "20260301"),
-        &[assume_role(
-            "ef000000-0000-4000-8000-000000000001",
-            "2026-03-01T23:50:00Z",
-            DATA,
-            alice(),
-            role,
-            "late",
-            "ASIAWO645SY5LATELA01",
-        )],
+        &[late.assumed_by("ef000000-0000-4000-8000-000000000001", alice())],
     );
-    write_trail_file(
+    deliver(
         dir.path(),
-        &trail_key(DATA, "0005", "bbbbbbbbbbbbbbbb"),
-        &[event(
+        DATA,
+        "0005",
+        &[late.call(
             "ef000000-0000-4000-8000-000000000002",
             "2026-03-02T00:01:00Z",
             "s3.amazonaws.com",
             "GetObject",
-            DATA,
-            role_session(role, "late", "ASIAWO645SY5LATELA01", "2026-03-01T23:50:00Z"),
         )],
     );
     let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-02T00:00:00Z"]);
@@ -653,67 +580,39 @@ fn since_keeps_the_sts_call_that_explains_a_later_session() {
 
 #[test]
 fn a_lake_formation_role_shared_by_two_people_is_ambiguous() {
-    let engine_role = "arn:aws:iam::444455556666:role/AthenaRuntime";
-    let registration = "arn:aws:iam::444455556666:role/LFRegistrationRole";
-    let engine_alice = role_session(
-        engine_role,
+    let engine_alice = RoleSession::new(
+        ENGINE_ROLE,
         "q-alice",
         "ASIAWO645SY5ENGALI01",
         "2026-03-02T09:00:02Z",
     );
-    let engine_bob = role_session(
-        engine_role,
+    let engine_bob = RoleSession::new(
+        ENGINE_ROLE,
         "q-bob",
         "ASIAWO645SY5ENGBOB01",
         "2026-03-02T09:00:03Z",
     );
-    let role_id = engine_alice["sessionContext"]["sessionIssuer"]["principalId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut vended = role_session(
-        registration,
+    let vended = vended_for(
+        &engine_alice,
         "AWSLF-00-AT-444455556666-2",
         "ASIAWO645SY5LFVEND02",
-        "2026-03-02T09:00:06Z",
     );
-    vended["sessionContext"]["sourceIdentity"] = json!(format!("V2.{DATA}.{role_id}"));
     let document = scan_events(&[(
         "0905",
         vec![
-            assume_role(
-                "f0000000-0000-4000-8000-000000000001",
-                "2026-03-02T09:00:02Z",
-                DATA,
-                alice(),
-                engine_role,
-                "q-alice",
-                "ASIAWO645SY5ENGALI01",
-            ),
-            assume_role(
-                "f0000000-0000-4000-8000-000000000002",
-                "2026-03-02T09:00:03Z",
-                DATA,
-                bob(),
-                engine_role,
-                "q-bob",
-                "ASIAWO645SY5ENGBOB01",
-            ),
-            event(
+            engine_alice.assumed_by("f0000000-0000-4000-8000-000000000001", alice()),
+            engine_bob.assumed_by("f0000000-0000-4000-8000-000000000002", bob()),
+            engine_alice.call(
                 "f0000000-0000-4000-8000-000000000003",
                 "2026-03-02T09:00:04Z",
                 "athena.amazonaws.com",
                 "GetQueryResults",
-                DATA,
-                engine_alice,
             ),
-            event(
+            engine_bob.call(
                 "f0000000-0000-4000-8000-000000000004",
                 "2026-03-02T09:00:05Z",
                 "athena.amazonaws.com",
                 "GetQueryResults",
-                DATA,
-                engine_bob,
             ),
             event(
                 "f0000000-0000-4000-8000-000000000005",
@@ -729,7 +628,7 @@ fn a_lake_formation_role_shared_by_two_people_is_ambiguous() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["role_arn"].as_str() == Some(registration))
+        .filter(|f| f["role_arn"].as_str() == Some(REGISTRATION))
         .filter_map(|f| f["link"].as_str())
         .collect();
     assert_eq!(links, ["ambiguous"], "{:#}", document["findings"]);
@@ -738,6 +637,7 @@ fn a_lake_formation_role_shared_by_two_people_is_ambiguous() {
 #[test]
 fn an_owner_side_copy_that_shows_a_service_does_not_hide_the_caller() {
     let role = "arn:aws:iam::444455556666:role/CrossAccount";
+    let cross = RoleSession::new(role, "x", "ASIAWO645SY5CROSSAC2", "2026-03-02T09:00:02Z");
     let caller_side = assume_role(
         "f1000000-0000-4000-8000-000000000001",
         "2026-03-02T09:00:02Z",
@@ -747,22 +647,15 @@ fn an_owner_side_copy_that_shows_a_service_does_not_hide_the_caller() {
         "x",
         "ASIAWO645SY5CROSSAC2",
     );
-    let owner_side = assume_role(
+    let owner_side = cross.assumed_by(
         "f1000000-0000-4000-8000-000000000000",
-        "2026-03-02T09:00:02Z",
-        DATA,
         aws_service("sts.amazonaws.com"),
-        role,
-        "x",
-        "ASIAWO645SY5CROSSAC2",
     );
-    let used = event(
+    let used = cross.call(
         "f1000000-0000-4000-8000-000000000003",
         "2026-03-02T09:00:09Z",
         "s3.amazonaws.com",
         "PutObject",
-        DATA,
-        role_session(role, "x", "ASIAWO645SY5CROSSAC2", "2026-03-02T09:00:02Z"),
     );
     let document = scan_events(&[("0905", vec![caller_side, owner_side, used])]);
     assert_eq!(

@@ -1,10 +1,12 @@
 //! Helpers: run the binary, build realistic CloudTrail events, write them as logs.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use assert_cmd::Command;
 use flate2::Compression;
+use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 
@@ -27,23 +29,80 @@ pub fn tip() -> Command {
     cmd
 }
 
+/// Runs `cmd` to the end: (exit code, stdout, stderr); stdout must be UTF-8.
+pub fn finish(cmd: &mut Command) -> (i32, String, String) {
+    let output = cmd.output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Runs `cmd` and reads its stdout as one JSON document: (exit code, document).
+pub fn json_of(cmd: &mut Command) -> (i32, Value) {
+    let (code, stdout, stderr) = finish(cmd);
+    let document = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (code, document)
+}
+
+/// Runs `tip-audit args…`: (exit code, stdout).
+pub fn run(args: &[&str]) -> (i32, String) {
+    let (code, stdout, _) = finish(tip().args(args));
+    (code, stdout)
+}
+
+/// Runs `tip-audit args…` and reads its stdout as JSON: (exit code, document).
+pub fn run_json(args: &[&str]) -> (i32, Value) {
+    json_of(tip().args(args))
+}
+
+/// Runs `tip-audit args…`, insists that it exits with `code`, and returns its stderr.
+pub fn assert_exit(code: i32, args: &[&str]) -> String {
+    let (actual, _, stderr) = finish(tip().args(args));
+    assert_eq!(actual, code, "{args:?}: {stderr}");
+    stderr
+}
+
+/// Insists that a finished process succeeded, showing its stderr when it did not.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Runs `scan --format json` on `paths` and returns (exit code, document).
 pub fn scan_json(paths: &[&Path], extra: &[&str]) -> (i32, Value) {
-    let output = tip()
-        .arg("scan")
-        .args(paths)
-        .args(["--format", "json", "--threads", "2"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let document = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap(), document)
+    json_of(
+        tip()
+            .arg("scan")
+            .args(paths)
+            .args(["--format", "json", "--threads", "2"])
+            .args(extra),
+    )
+}
+
+/// `field` of the items of the array `document[list]` that have it as a string.
+pub fn strings<'a>(document: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    document[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item[field].as_str())
+        .collect()
+}
+
+/// `field` of every item of the array `document[list]`, each of which must have it as a string.
+pub fn column<'a>(document: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    document[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
 }
 
 /// The findings of a document as (kind, human, role name, break event id, link).
@@ -65,17 +124,44 @@ pub fn findings(document: &Value) -> Vec<(String, String, String, String, String
         .collect()
 }
 
+/// The body of a trail file: `{"Records":[…]}`.
+pub fn trail_body(records: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "Records": records })).unwrap()
+}
+
 /// Writes `{"Records":[…]}` gzipped at `dir/rel`.
 pub fn write_trail_file(dir: &Path, rel: &str, records: &[Value]) -> PathBuf {
-    let body = serde_json::to_vec(&json!({ "Records": records })).unwrap();
-    write_gzip(dir, rel, &body)
+    write_gzip(dir, rel, &trail_body(records))
+}
+
+/// Writes the trail file that `account` delivered at `hhmm` on 2 March 2026.
+pub fn deliver(dir: &Path, account: &str, hhmm: &str, records: &[Value]) -> PathBuf {
+    write_trail_file(
+        dir,
+        &trail_key(account, hhmm, &format!("{hhmm:0>16}")),
+        records,
+    )
+}
+
+/// Gzips bytes.
+pub fn gzip(body: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(body).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Reads a gzipped text file, every member of it.
+pub fn gunzip(path: &Path) -> String {
+    let mut text = String::new();
+    MultiGzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text
 }
 
 /// Writes gzipped bytes at `dir/rel`.
 pub fn write_gzip(dir: &Path, rel: &str, body: &[u8]) -> PathBuf {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(body).unwrap();
-    write_file(dir, rel, &encoder.finish().unwrap())
+    write_file(dir, rel, &gzip(body))
 }
 
 /// Writes bytes at `dir/rel`.
@@ -155,6 +241,54 @@ pub fn role_session(role_arn: &str, session: &str, key: &str, created: &str) -> 
     })
 }
 
+/// A role session as the logs show it: the `AssumeRole` that issued it and the calls made with it,
+/// all in the role's own account.
+pub struct RoleSession<'a> {
+    role_arn: &'a str,
+    name: &'a str,
+    key: &'a str,
+    created: &'a str,
+}
+
+impl<'a> RoleSession<'a> {
+    /// The session `name` of `role_arn` with access key `key`, issued at `created`.
+    pub fn new(role_arn: &'a str, name: &'a str, key: &'a str, created: &'a str) -> Self {
+        Self {
+            role_arn,
+            name,
+            key,
+            created,
+        }
+    }
+
+    fn account(&self) -> &'a str {
+        self.role_arn.split(':').nth(4).unwrap()
+    }
+
+    /// Its `userIdentity`.
+    pub fn identity(&self) -> Value {
+        role_session(self.role_arn, self.name, self.key, self.created)
+    }
+
+    /// The `AssumeRole` event `id` in which `caller` was issued this session.
+    pub fn assumed_by(&self, id: &str, caller: Value) -> Value {
+        assume_role(
+            id,
+            self.created,
+            self.account(),
+            caller,
+            self.role_arn,
+            self.name,
+            self.key,
+        )
+    }
+
+    /// Event `id`: a call to `source` `name` made with this session at `time`.
+    pub fn call(&self, id: &str, time: &str, source: &str, name: &str) -> Value {
+        event(id, time, source, name, self.account(), self.identity())
+    }
+}
+
 /// An IAM user's `userIdentity` with a long-term key.
 pub fn iam_user(account: &str, name: &str, key: &str) -> Value {
     json!({"type": "IAMUser", "principalId": "AIDAQEXAMPLEUSER0001", "arn": format!("arn:aws:iam::{account}:user/{name}"),
@@ -196,6 +330,29 @@ pub fn sso_session(account: &str, user: &str, user_id: &str, key: &str, created:
     identity["onBehalfOf"] = json!({"userId": user_id,
         "identityStoreArn": "arn:aws:identitystore::111122223333:identitystore/d-9067a1b2c3"});
     identity
+}
+
+/// A directory holding one trail file with one call (`DescribeInstances`) by a session of a role
+/// that no log shows being assumed, carrying hostile text where a forged log can put it: in the
+/// event id and the session name.
+pub fn hostile_log(event_id: &str, session: &str) -> tempfile::TempDir {
+    let identity = role_session(
+        "arn:aws:iam::444455556666:role/Orphan",
+        session,
+        "ASIAWO645SY5EVILEVI1",
+        "2026-03-01T23:00:00Z",
+    );
+    let call = event(
+        event_id,
+        "2026-03-02T08:59:00Z",
+        "ec2.amazonaws.com",
+        "DescribeInstances",
+        DATA,
+        identity,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    deliver(dir.path(), DATA, "0900", &[call]);
+    dir
 }
 
 /// A path in the S3 layout for a fixture file.

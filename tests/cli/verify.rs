@@ -33,13 +33,6 @@ fn sign(private: &RsaPrivateKey, message: &str) -> String {
     )
 }
 
-fn gz(body: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(body).unwrap();
-    encoder.finish().unwrap()
-}
-
 struct Trail {
     dir: tempfile::TempDir,
     logs: Vec<String>,
@@ -49,6 +42,40 @@ struct Trail {
 impl Trail {
     fn path(&self, key: &str) -> PathBuf {
         self.dir.path().join(key)
+    }
+
+    /// Deletes one of its files.
+    fn delete(&self, key: &str) {
+        std::fs::remove_file(self.path(key)).unwrap();
+    }
+
+    /// Re-gzips one of its files after changing the decompressed text.
+    fn rewrite(&self, key: &str, change: impl Fn(String) -> String) {
+        let path = self.path(key);
+        std::fs::write(&path, gzip(change(gunzip(&path)).as_bytes())).unwrap();
+    }
+
+    /// `tip-audit verify --format json` on it, checking signatures with `key` when given.
+    fn verify(&self, key: Option<&Path>) -> (i32, Value) {
+        let mut cmd = tip();
+        cmd.arg("verify")
+            .arg(self.dir.path().join("AWSLogs"))
+            .args(["--format", "json"]);
+        if let Some(key) = key {
+            cmd.arg("--public-key").arg(key);
+        }
+        json_of(&mut cmd)
+    }
+
+    /// `verify` with the public half of `private` as a PEM file.
+    fn verify_with(&self, private: &RsaPrivateKey) -> (i32, Value) {
+        let pem = public_pem(self.dir.path(), private);
+        self.verify(Some(&pem))
+    }
+
+    /// `verify` with the public half of the key that signed it.
+    fn verify_signed(&self) -> (i32, Value) {
+        self.verify_with(signing_key())
     }
 }
 
@@ -74,8 +101,8 @@ fn build_trail() -> Trail {
                 APPS,
                 iam_user(APPS, "auditor", "AKIAWO645SY5AUDITR22"),
             );
-            let body = serde_json::to_vec(&json!({"Records": [record]})).unwrap();
-            write_file(dir.path(), &key, &gz(&body));
+            let body = trail_body(&[record]);
+            write_gzip(dir.path(), &key, &body);
             entries.push(json!({"s3Bucket": BUCKET, "s3Object": key, "hashValue": sha256_hex(&body), "hashAlgorithm": "SHA-256",
                 "newestEventTime": format!("2026-03-02T{hour}:{:02}:00Z", part * 30), "oldestEventTime": format!("2026-03-02T{hour}:{:02}:00Z", part * 30)}));
             logs.push(key);
@@ -98,7 +125,7 @@ fn build_trail() -> Trail {
             "logFiles": entries,
         });
         let body = serde_json::to_vec(&digest).unwrap();
-        write_file(dir.path(), &key, &gz(&body));
+        write_gzip(dir.path(), &key, &body);
         let own = sha256_hex(&body);
         let signing = format!(
             "{end}\n{BUCKET}/{key}\n{own}\n{}",
@@ -124,21 +151,6 @@ fn public_pem(dir: &Path, private: &RsaPrivateKey) -> PathBuf {
     write_file(dir, "key.pem", pem.as_bytes())
 }
 
-fn verify(trail: &Trail, key: Option<&Path>) -> (i32, Value) {
-    let mut cmd = tip();
-    cmd.arg("verify")
-        .arg(trail.dir.path().join("AWSLogs"))
-        .args(["--format", "json"]);
-    if let Some(key) = key {
-        cmd.arg("--public-key").arg(key);
-    }
-    let output = cmd.output().unwrap();
-    (
-        output.status.code().unwrap(),
-        serde_json::from_slice(&output.stdout).unwrap(),
-    )
-}
-
 fn states(document: &Value) -> Vec<(String, String)> {
     document["files"]
         .as_array()
@@ -159,30 +171,14 @@ fn states(document: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn signatures(document: &Value) -> Vec<String> {
-    document["digests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["signature"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// Re-gzips a file after changing its decompressed text.
-fn rewrite(path: &Path, change: impl Fn(String) -> String) {
-    let mut text = String::new();
-    use std::io::Read;
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    std::fs::write(path, gz(change(text).as_bytes())).unwrap();
+fn signatures(document: &Value) -> Vec<&str> {
+    column(document, "digests", "signature")
 }
 
 #[test]
 fn an_intact_trail_verifies_with_every_signature() {
     let trail = build_trail();
-    let pem = public_pem(trail.dir.path(), signing_key());
-    let (code, document) = verify(&trail, Some(&pem));
+    let (code, document) = trail.verify_signed();
     assert_eq!(code, 0, "{document:#}");
     assert_eq!(document["intact"], true);
     assert_eq!(document["summary"]["verified"], 6);
@@ -197,15 +193,10 @@ fn an_intact_trail_verifies_with_every_signature() {
 #[test]
 fn without_a_key_signatures_are_unchecked_and_say_why() {
     let trail = build_trail();
-    std::fs::remove_file(format!("{}.sig", trail.path(&trail.digests[2]).display())).unwrap();
-    let (code, document) = verify(&trail, None);
+    trail.delete(&format!("{}.sig", trail.digests[2]));
+    let (code, document) = trail.verify(None);
     assert_eq!(code, 0);
-    let notes: Vec<&str> = document["digests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["note"].as_str().unwrap())
-        .collect();
+    let notes = column(&document, "digests", "note");
     assert_eq!(notes[0], "no --public-key given");
     assert!(notes[2].starts_with("newest digest: its signature is in S3 object metadata"));
 }
@@ -213,10 +204,8 @@ fn without_a_key_signatures_are_unchecked_and_say_why() {
 #[test]
 fn an_edited_event_is_a_modified_file() {
     let trail = build_trail();
-    rewrite(&trail.path(&trail.logs[3]), |t| {
-        t.replace("ListBuckets", "DeleteBucket")
-    });
-    let (code, document) = verify(&trail, None);
+    trail.rewrite(&trail.logs[3], |t| t.replace("ListBuckets", "DeleteBucket"));
+    let (code, document) = trail.verify(None);
     assert_eq!(code, 1);
     assert_eq!(document["summary"]["modified"], 1);
     let modified: Vec<_> = states(&document)
@@ -241,8 +230,8 @@ fn an_edited_event_is_a_modified_file() {
 #[test]
 fn a_deleted_log_file_is_missing() {
     let trail = build_trail();
-    std::fs::remove_file(trail.path(&trail.logs[0])).unwrap();
-    let (code, document) = verify(&trail, None);
+    trail.delete(&trail.logs[0]);
+    let (code, document) = trail.verify(None);
     assert_eq!(code, 1);
     assert_eq!(document["summary"]["missing"], 1);
     assert_eq!(document["summary"]["verified"], 5);
@@ -251,9 +240,8 @@ fn a_deleted_log_file_is_missing() {
 #[test]
 fn a_deleted_digest_breaks_the_chain_and_leaves_its_files_unverified() {
     let trail = build_trail();
-    std::fs::remove_file(trail.path(&trail.digests[1])).unwrap();
-    let pem = public_pem(trail.dir.path(), signing_key());
-    let (code, document) = verify(&trail, Some(&pem));
+    trail.delete(&trail.digests[1]);
+    let (code, document) = trail.verify_signed();
     assert_eq!(code, 1);
     assert_eq!(document["summary"]["unverified"], 2);
     let breaks = document["chain_breaks"].as_array().unwrap();
@@ -273,14 +261,13 @@ fn a_deleted_digest_breaks_the_chain_and_leaves_its_files_unverified() {
 #[test]
 fn an_edited_digest_breaks_the_hash_chain_and_its_signature() {
     let trail = build_trail();
-    rewrite(&trail.path(&trail.digests[0]), |t| {
+    trail.rewrite(&trail.digests[0], |t| {
         t.replace(
             "\"newestEventTime\":\"2026-03-02T10:30:00Z\"",
             "\"newestEventTime\":\"2026-03-02T10:31:00Z\"",
         )
     });
-    let pem = public_pem(trail.dir.path(), signing_key());
-    let (code, document) = verify(&trail, Some(&pem));
+    let (code, document) = trail.verify_signed();
     assert_eq!(code, 1);
     let breaks = document["chain_breaks"].as_array().unwrap();
     assert_eq!(breaks.len(), 1);
@@ -297,24 +284,17 @@ fn an_edited_digest_breaks_the_hash_chain_and_its_signature() {
 fn a_swapped_signature_is_invalid() {
     let trail = build_trail();
     // Put digest 1's signature (held by digest 2) where digest 2's belongs (in digest 3).
-    let path1 = trail.path(&trail.digests[1]);
-    let mut text = String::new();
-    use std::io::Read;
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(&path1).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    let digest1: Value = serde_json::from_str(&text).unwrap();
+    let digest1: Value = serde_json::from_str(&gunzip(&trail.path(&trail.digests[1]))).unwrap();
     let stolen = digest1["previousDigestSignature"]
         .as_str()
         .unwrap()
         .to_owned();
-    rewrite(&trail.path(&trail.digests[2]), |t| {
+    trail.rewrite(&trail.digests[2], |t| {
         let mut d: Value = serde_json::from_str(&t).unwrap();
         d["previousDigestSignature"] = json!(stolen);
         d.to_string()
     });
-    let pem = public_pem(trail.dir.path(), signing_key());
-    let (code, document) = verify(&trail, Some(&pem));
+    let (code, document) = trail.verify_signed();
     assert_eq!(code, 1);
     assert_eq!(
         signatures(&document),
@@ -327,8 +307,7 @@ fn a_swapped_signature_is_invalid() {
 fn the_wrong_key_fails_every_signature() {
     let trail = build_trail();
     let other = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
-    let pem = public_pem(trail.dir.path(), &other);
-    let (code, document) = verify(&trail, Some(&pem));
+    let (code, document) = trail.verify_with(&other);
     assert_eq!(code, 1);
     assert_eq!(signatures(&document), ["invalid", "invalid", "invalid"]);
 }
@@ -348,7 +327,7 @@ fn list_public_keys_json_is_matched_by_fingerprint() {
         "keys.json",
         listed(FINGERPRINT).to_string().as_bytes(),
     );
-    let (code, document) = verify(&trail, Some(&right));
+    let (code, document) = trail.verify(Some(&right));
     assert_eq!(code, 0);
     assert_eq!(signatures(&document), ["valid", "valid", "valid"]);
     let wrong = write_file(
@@ -358,7 +337,7 @@ fn list_public_keys_json_is_matched_by_fingerprint() {
             .to_string()
             .as_bytes(),
     );
-    let (code, document) = verify(&trail, Some(&wrong));
+    let (code, document) = trail.verify(Some(&wrong));
     assert_eq!(code, 0, "nothing verifiable failed");
     assert_eq!(
         signatures(&document),
@@ -375,21 +354,11 @@ fn list_public_keys_json_is_matched_by_fingerprint() {
 #[test]
 fn scan_with_verify_leaves_out_a_modified_file() {
     let trail = build_trail();
-    rewrite(&trail.path(&trail.logs[2]), |t| {
+    trail.rewrite(&trail.logs[2], |t| {
         t.replace("ListBuckets", "PutBucketPolicy")
     });
-    let output = tip()
-        .arg("scan")
-        .arg(trail.dir.path())
-        .args(["--verify", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "an audit with a file left out is incomplete"
-    );
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (code, document) = scan_json(&[trail.dir.path()], &["--verify"]);
+    assert_eq!(code, 2, "an audit with a file left out is incomplete");
     assert_eq!(
         document["summary"]["events"], 5,
         "the modified file's event is not audited"
@@ -418,13 +387,12 @@ fn scan_with_verify_leaves_out_a_modified_file() {
 #[test]
 fn csv_output_lists_every_file() {
     let trail = build_trail();
-    let output = tip()
-        .arg("verify")
-        .arg(trail.dir.path())
-        .args(["--format", "csv"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(output.stdout).unwrap();
+    let (_, text) = run(&[
+        "verify",
+        trail.dir.path().to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
     assert!(text.starts_with("kind,key,path,state,detail\n"));
     assert_eq!(
         text.lines().filter(|l| l.starts_with("log_file,")).count(),

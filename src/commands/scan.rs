@@ -1,0 +1,43 @@
+//! `tip-audit scan`: audit the inputs and report findings, shared roles and coverage, with the
+//! exit status a CI gate reads.
+
+use super::{Outcome, emit};
+use crate::baseline::{self, Baseline};
+use crate::config::ScanConfig;
+use crate::pipeline;
+use crate::report::{self, Report};
+
+/// Runs a scan.
+pub fn run(config: &ScanConfig) -> anyhow::Result<Outcome> {
+    let mut report = pipeline::analyze(&config.input, config.verify.as_ref())?.report;
+    if let Some(path) = &config.write_baseline {
+        baseline::write(path, &report.findings)?;
+    }
+    if let Some(path) = &config.baseline {
+        report.summary.baselined = Baseline::load(path)?.filter(&mut report.findings);
+    }
+    emit(config.output.as_deref(), |out| {
+        report::write(&report, config.format, config.style, out)
+    })?;
+    for (format, path) in &config.exports {
+        let plain = report::Style::default();
+        emit(Some(path), |out| {
+            report::write(&report, *format, plain, out)
+        })?;
+    }
+    Ok(outcome(&report, config))
+}
+
+fn outcome(report: &Report, config: &ScanConfig) -> Outcome {
+    if report.is_incomplete() && !config.allow_partial {
+        return Outcome::Incomplete;
+    }
+    let failing = config
+        .fail_on
+        .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level));
+    if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}

@@ -1,0 +1,350 @@
+//! The first pass shared by every auditing command: discover → read every file in parallel
+//! (decode → normalize → fold) → merge in input order → link → findings, and the one
+//! second-pass reader that `timeline` and `export` use to revisit the events.
+//!
+//! Owns parallelism and the order in which per-file results meet; never renders anything.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use rayon::prelude::*;
+
+use crate::config::InputConfig;
+use crate::decode::{self, FileError, Record, Verdict};
+use crate::directory::Directory;
+use crate::discover::{self, Filter, Source};
+use crate::estate::{Estate, FileOutcome};
+use crate::findings;
+use crate::identity::HumanId;
+use crate::link::Graph;
+use crate::report::{FileNote, FileStatus, Report, Summary};
+use crate::triggers::Triggers;
+use crate::verify::{self, KeyRing};
+
+/// What a first pass over the inputs found.
+pub struct Analysis {
+    /// The report of a scan.
+    pub report: Report,
+    /// The linked estate.
+    pub graph: Graph,
+    /// The sources read, in order.
+    pub sources: Vec<Source>,
+    /// Identity Center users from `--users`.
+    pub directory: Directory,
+}
+
+impl Analysis {
+    /// The people `text` names, or a usage error saying nobody matched.
+    pub fn humans_named(&self, text: &str) -> anyhow::Result<Vec<HumanId>> {
+        let ids = self.directory.find(text);
+        let humans = self.graph.humans_named(text, &ids);
+        if humans.is_empty() {
+            bail!(
+                "no person named {text:?} in these logs (try an Identity Center user id or name, an IAM user ARN or name, a source identity)"
+            );
+        }
+        Ok(humans)
+    }
+}
+
+/// A rayon pool of `threads` workers (0: one per core).
+pub fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")
+}
+
+/// Refuses inputs that cannot be read twice, for the commands that make a second pass.
+pub fn require_rereadable(input: &InputConfig, command: &str) -> anyhow::Result<()> {
+    let once = input
+        .paths
+        .iter()
+        .any(|path| discover::Source::named(path).is_read_once());
+    if once {
+        bail!("{command} reads the files twice: save standard input to a file first");
+    }
+    Ok(())
+}
+
+/// The first pass: discover, read every file in parallel, link, find. With `verify`, files
+/// that fail integrity verification (against these public keys, if given) are not audited.
+pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow::Result<Analysis> {
+    let directory = match &input.users {
+        Some(path) => Directory::load(path)?,
+        None => Directory::default(),
+    };
+    let mut triggers = Triggers::builtin();
+    triggers.extend(input.policy.trigger.iter().cloned());
+    let mut discovered = discover::sources(&input.paths, &input.filter);
+    let pool = pool(input.threads)?;
+    let mut refused = Vec::new();
+    if let Some(public_key) = verify {
+        let keys = public_key.as_deref().map(KeyRing::load).transpose()?;
+        // The filters leave digests out, so verification looks at everything given.
+        let everything = discover::sources(&input.paths, &Filter::default());
+        let verification = pool.install(|| verify::run(&everything.sources, keys.as_ref()));
+        let failed = verification.failed_paths();
+        discovered.sources.retain(|source| {
+            let keep = !failed.contains(&source.display());
+            if !keep {
+                refused.push(source.display());
+            }
+            keep
+        });
+    }
+    // Files are read a batch at a time, in parallel, and merged in input order while the next
+    // batch is read: memory holds two batches' per-file summaries at most, never all of them.
+    let batch = pool.current_num_threads() * 16;
+    let mut assembly = Assembly::new(discovered.pruned);
+    let mut pending: Vec<(String, Verdict, FileOutcome)> = Vec::new();
+    for (n, sources) in discovered.sources.chunks(batch).enumerate() {
+        let read_batch = || {
+            sources
+                .par_iter()
+                .enumerate()
+                .map(|(i, source)| {
+                    let index = (n * batch + i) as u32;
+                    let (verdict, outcome) = fold_file(index, source, input, &triggers);
+                    (source.display(), verdict, outcome)
+                })
+                .collect()
+        };
+        let done = std::mem::take(&mut pending);
+        let merge = || done.into_iter().for_each(|file| assembly.add(file));
+        pending = pool.join(merge, read_batch).1;
+    }
+    pending.into_iter().for_each(|file| assembly.add(file));
+    let (mut report, graph) = assembly.finish(input, &directory);
+    for path in refused {
+        report.files.push(FileNote {
+            path,
+            reason: "failed integrity verification (modified since delivery, or unreadable): \
+                     its events are not audited"
+                .to_owned(),
+            status: FileStatus::Failed,
+        });
+        report.summary.files_skipped += 1;
+        report.summary.files_failed += 1;
+    }
+    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Analysis {
+        report,
+        graph,
+        sources: discovered.sources,
+        directory,
+    })
+}
+
+/// The second pass: reads `sources` again, `group` files at a time in parallel, and hands each
+/// file's collected items to `consume` in input order, so memory holds one group at most.
+/// `collect` sees every record of one file with the file's path and input index.
+pub(crate) fn for_each_record<T, C, F>(
+    sources: &[Source],
+    input: &InputConfig,
+    collect: C,
+    mut consume: F,
+) -> anyhow::Result<()>
+where
+    T: Send,
+    C: Fn(&str, u32, Record<'_>, &mut Vec<T>) + Sync,
+    F: FnMut(Vec<T>) -> anyhow::Result<()>,
+{
+    let pool = pool(input.threads)?;
+    let group = pool.current_num_threads().max(1) * 4;
+    for (n, chunk) in sources.chunks(group).enumerate() {
+        let per_file: Vec<Vec<T>> = pool.install(|| {
+            chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, source)| {
+                    let mut items = Vec::new();
+                    if source.unreadable_reason().is_none() {
+                        let path = source.display();
+                        let index = (n * group + i) as u32;
+                        decode::file(source, &input.limits, |record| {
+                            collect(&path, index, record, &mut items)
+                        });
+                    }
+                    items
+                })
+                .collect()
+        });
+        for items in per_file {
+            consume(items)?;
+        }
+    }
+    Ok(())
+}
+
+/// Audits one in-memory file end to end, with default settings: the entry point for fuzzing
+/// and property tests.
+pub fn audit_bytes(bytes: &[u8]) -> Report {
+    let (verdict, outcome) = fold_bytes(bytes);
+    let mut assembly = Assembly::new(0);
+    assembly.add(("<bytes>".to_owned(), verdict, outcome));
+    assembly
+        .finish(&InputConfig::default(), &Directory::default())
+        .0
+}
+
+/// Reads one in-memory file into its summary (decode → normalize → fold), with default
+/// settings: the unit of parallel work, for benchmarks.
+pub fn fold_bytes(bytes: &[u8]) -> (Verdict, FileOutcome) {
+    let input = InputConfig::default();
+    let triggers = Triggers::builtin();
+    let mut outcome = FileOutcome::default();
+    let verdict = decode::bytes_of(bytes, &input.limits, |record| {
+        outcome.record(record, 0, &input.filter, &triggers)
+    });
+    (verdict, outcome)
+}
+
+fn fold_file(
+    index: u32,
+    source: &Source,
+    input: &InputConfig,
+    triggers: &Triggers,
+) -> (Verdict, FileOutcome) {
+    let mut outcome = FileOutcome::default();
+    if let Some(reason) = source.unreadable_reason() {
+        return (
+            Verdict::Failed(FileError::Unlisted(reason.to_owned())),
+            outcome,
+        );
+    }
+    let verdict = decode::file(source, &input.limits, |record| {
+        outcome.record(record, index, &input.filter, triggers)
+    });
+    (verdict, outcome)
+}
+
+/// The merge of per-file outcomes, in input order, then linking, findings and the report.
+struct Assembly {
+    estate: Estate,
+    summary: Summary,
+    files: Vec<FileNote>,
+    paths: Vec<String>,
+}
+
+impl Assembly {
+    fn new(pruned: u64) -> Assembly {
+        Assembly {
+            estate: Estate::default(),
+            summary: Summary {
+                files_pruned: pruned,
+                ..Summary::default()
+            },
+            files: Vec::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    /// Merges the next file; call in input order for deterministic results.
+    fn add(&mut self, (path, verdict, outcome): (String, Verdict, FileOutcome)) {
+        let note = |reason: String, status| FileNote {
+            path: path.clone(),
+            reason,
+            status,
+        };
+        match verdict {
+            Verdict::Skipped(reason) => {
+                self.files.push(note(reason.to_string(), FileStatus::Skipped));
+            }
+            Verdict::Failed(error) => self.files.push(note(error.to_string(), FileStatus::Failed)),
+            Verdict::Read { .. } if outcome.is_foreign() => self.files.push(note(
+                format!(
+                    "no CloudTrail events: {} records are not CloudTrail events (S3 event notifications?)",
+                    outcome.stats.records
+                ),
+                FileStatus::Skipped,
+            )),
+            Verdict::Read {
+                damage, repaired, ..
+            } => {
+                if let Some(repaired) = repaired {
+                    self.files.push(note(repaired, FileStatus::Repaired));
+                }
+                if let Some(damage) = damage {
+                    self.files.push(note(
+                        format!("{damage} ({} records read before it)", outcome.stats.records),
+                        FileStatus::Incomplete,
+                    ));
+                }
+                self.summary.files += 1;
+                let stats = self.estate.merge(outcome);
+                self.summary.records += stats.records;
+                self.summary.filtered += stats.filtered;
+                self.summary.event_errors += stats.error_count();
+            }
+        }
+        self.paths.push(path);
+    }
+
+    /// Links, finds, and builds the report.
+    fn finish(self, input: &InputConfig, directory: &Directory) -> (Report, Graph) {
+        let Assembly {
+            estate,
+            mut summary,
+            files,
+            paths,
+        } = self;
+        summary.files_skipped = files
+            .iter()
+            .filter(|f| f.status != FileStatus::Incomplete)
+            .count() as u64;
+        summary.files_failed = files
+            .iter()
+            .filter(|f| f.status != FileStatus::Skipped)
+            .count() as u64;
+        summary.duplicates = estate.duplicates;
+        summary.events = estate.events();
+
+        let mut graph = Graph::build(estate, &input.link);
+        graph.add_user_names(directory.names());
+        let mut findings = findings::detect(&graph);
+        for finding in &mut findings {
+            let file = graph.estate.sessions[finding.session].first.origin.file as usize;
+            finding.break_file = paths.get(file).cloned();
+        }
+        let mut shared_roles = findings::shared_roles(&graph);
+        let silenced = input.policy.apply(&mut findings, &mut shared_roles);
+        summary.silenced = silenced.findings;
+        summary.silenced_shared_roles = silenced.shared_roles;
+        let humans: BTreeSet<_> = graph
+            .attribution
+            .iter()
+            .filter_map(|a| a.human.as_ref())
+            .collect();
+        summary.humans = humans.len() as u64;
+        // Sessions seen only through out-of-scope calls kept for linking are not counted.
+        summary.sessions = graph
+            .estate
+            .sessions
+            .iter()
+            .filter(|s| s.events > 0)
+            .count() as u64;
+        summary.chains = graph.chains.len() as u64;
+        summary.coverage = graph.coverage.clone();
+        let children = graph.children();
+        let drawn: BTreeSet<&str> = findings
+            .iter()
+            .filter_map(|f| f.chain_id.as_deref())
+            .collect();
+        let chains = graph
+            .chains
+            .iter()
+            .filter(|c| drawn.contains(c.id.as_str()))
+            .map(|c| graph.view(c, &children))
+            .collect();
+        let report = Report {
+            summary,
+            findings,
+            shared_roles,
+            files,
+            chains,
+        };
+        (report, graph)
+    }
+}
