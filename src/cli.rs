@@ -139,6 +139,12 @@ pub struct InputArgs {
     #[arg(long, value_name = "DURATION")]
     pub link_window: Option<String>,
 
+    /// How long after the session it caused an asynchronous trigger call may be logged (clock
+    /// skew; synchronous calls such as a Lambda invoke get the allowance of the trigger table)
+    /// [default: 2m, or `link_skew` in the policy file].
+    #[arg(long, value_name = "DURATION")]
+    pub link_skew: Option<String>,
+
     /// The policy file (allowlists, severities, extra triggers, defaults) [default:
     /// ./tip-audit.toml when present].
     #[arg(long, value_name = "FILE")]

@@ -243,6 +243,16 @@ impl InputConfig {
             bail!("--link-window is longer than 7 days");
         }
         let window = chrono::Duration::from_std(window).context("--link-window is too long")?;
+        let link_skew = args
+            .link_skew
+            .or_else(|| policy.link_skew.clone())
+            .unwrap_or_else(|| "2m".to_owned());
+        let skew = humantime::parse_duration(&link_skew)
+            .with_context(|| format!("link skew {link_skew:?} is not a duration (try 2m)"))?;
+        if skew > std::time::Duration::from_secs(24 * 3600) {
+            bail!("--link-skew is longer than a day");
+        }
+        let skew = chrono::Duration::from_std(skew).context("--link-skew is too long")?;
         let since = args
             .since
             .as_deref()
@@ -272,10 +282,7 @@ impl InputConfig {
                 // `id_roles_use`), and a trigger may precede its role by the link window.
                 link_margin: chrono::Duration::hours(12) + window,
             },
-            link: LinkOptions {
-                window,
-                ..LinkOptions::default()
-            },
+            link: LinkOptions { window, skew },
             users: args.users,
             policy,
             policy_path,

@@ -242,6 +242,8 @@ pub struct Issuance {
     pub role_arn: Option<String>,
     /// `sharedEventID`, on cross-account calls.
     pub shared_event_id: Option<String>,
+    /// When the credentials expire.
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// A call by a session that may start a service's own work: a trigger, a call handing over a
@@ -258,6 +260,14 @@ pub struct Call {
     pub passed_roles: Vec<String>,
     /// Resources invoked.
     pub targets: Vec<String>,
+    /// How long after its effect it may be logged (`None`: the clock-skew allowance).
+    pub max_lag: Option<chrono::Duration>,
+    /// The service refreshes the credentials of the work this call starts.
+    pub refreshes: bool,
+    /// It launches a machine (EC2): the machine's sessions are linked but stay the service's.
+    pub launches: bool,
+    /// Session names its correlation tokens give (see [`crate::triggers::TokenRule`]).
+    pub session_keys: Vec<String>,
 }
 
 /// An owner-side copy of a cross-account call (`AWSAccount` caller), counted with the caller.
@@ -448,36 +458,71 @@ impl FileOutcome {
                 access_key: issued.access_key.to_string(),
                 role_arn: issued.role_arn.as_deref().map(str::to_owned),
                 shared_event_id: event.shared_event_id.as_deref().map(str::to_owned),
+                expires: issued.expires,
             });
         }
         if let (Acting::Session(key), Some(shared)) = (acting, event.shared_event_id.as_deref()) {
             self.shared_callers.push((shared.to_owned(), key.clone()));
         }
-        if let (Acting::Session(key), Some(principals)) = (acting, starts_work(event, triggers)) {
+        if let (Acting::Session(key), Some(facts)) = (acting, starts_work(event, triggers)) {
+            // Only a call that starts work now hands a role over for that work; a role in any
+            // other request is configuration, used by the service on its own schedule.
+            let passed_roles = if facts.is_trigger {
+                event.passed_roles.clone()
+            } else {
+                Vec::new()
+            };
             self.calls.push(Call {
                 event: EventRef::of(event),
                 session: key.clone(),
-                principals: principals.into_iter().map(str::to_owned).collect(),
-                passed_roles: event.passed_roles.clone(),
+                principals: facts.principals.into_iter().map(str::to_owned).collect(),
+                passed_roles,
                 targets: event.targets.clone(),
+                max_lag: facts.max_lag,
+                refreshes: facts.refreshes,
+                launches: facts.launches,
+                session_keys: facts.session_keys,
             });
         }
     }
 }
 
-/// Whether a call may start a service's work (a trigger, a role handed over, a resource
-/// invoked), with the service principals the trigger table says follow it. A call that failed
-/// started nothing.
-fn starts_work<'t>(event: &Event<'_>, triggers: &'t Triggers) -> Option<Vec<&'t str>> {
-    if event.error_code.is_some() {
+/// What a call that may start a service's work says for linking.
+struct StartsWork<'t> {
+    is_trigger: bool,
+    principals: Vec<&'t str>,
+    max_lag: Option<chrono::Duration>,
+    refreshes: bool,
+    launches: bool,
+    session_keys: Vec<String>,
+}
+
+/// Whether a call may start a service's work (a trigger, or a resource invoked), and what the
+/// trigger table says of it. A call that failed started nothing; a configuring call starts
+/// nothing now.
+fn starts_work<'t>(event: &Event<'_>, triggers: &'t Triggers) -> Option<StartsWork<'t>> {
+    if event.error_code.is_some() || triggers.configures(&event.source, &event.name) {
         return None;
     }
-    let principals = triggers
-        .principals(&event.source, &event.name)
-        .unwrap_or_default();
-    let starts =
-        !principals.is_empty() || !event.passed_roles.is_empty() || !event.targets.is_empty();
-    starts.then_some(principals)
+    match triggers.facts(&event.source, &event.name, &event.token_fields) {
+        Some(facts) => Some(StartsWork {
+            is_trigger: true,
+            principals: facts.principals,
+            max_lag: facts.max_lag,
+            refreshes: facts.refreshes,
+            launches: facts.launches,
+            session_keys: facts.session_keys,
+        }),
+        None if !event.targets.is_empty() => Some(StartsWork {
+            is_trigger: false,
+            principals: Vec::new(),
+            max_lag: None,
+            refreshes: false,
+            launches: false,
+            session_keys: Vec::new(),
+        }),
+        None => None,
+    }
 }
 
 pub(crate) fn in_scope(event: &Event<'_>, filter: &Filter) -> bool {

@@ -7,6 +7,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
+use crate::triggers::TokenFields;
+
 /// `userIdentity.type`, with the values CloudTrail documents and room for ones it adds later.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IdentityKind {
@@ -149,6 +151,8 @@ pub struct Issued<'a> {
     pub source_identity: Option<Cow<'a, str>>,
     /// The request carried identity-center context (`providedContexts`): an identity-enhanced session.
     pub identity_enhanced: bool,
+    /// When the credentials expire (`responseElements.credentials.expiration`).
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// Where a record came from, for evidence.
@@ -187,6 +191,8 @@ pub struct Event<'a> {
     pub passed_roles: Vec<String>,
     /// Resources the call acted on (Lambda function names, `resources[].ARN`), for `scoped` edges.
     pub targets: Vec<String>,
+    /// The parts of the record where correlation tokens are written (read only for triggers).
+    pub token_fields: TokenFields<'a>,
     /// Where the record is.
     pub origin: Origin,
 }

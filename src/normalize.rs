@@ -11,6 +11,7 @@ use crate::decode::raw::{
     RawEvent, RawInvokeRequest, RawIssuedResponse, RawIssuingRequest, RawResource,
 };
 use crate::event::{Actor, Event, IdentityKind, InScopeOf, Issued, OnBehalfOf, Origin};
+use crate::triggers::TokenFields;
 
 /// Why a record is not turned into an [`Event`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, thiserror::Error)]
@@ -43,7 +44,11 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
     let issued = raw
         .response_elements
         .and_then(|response| issued(response, raw.request_parameters));
-
+    let token_fields = TokenFields {
+        request: raw.request_parameters,
+        response: raw.response_elements,
+        additional: raw.additional_event_data,
+    };
     // An STS call names the role it assumes; it does not hand a role to a service.
     let passed_roles = if issued.is_none() && source != "sts.amazonaws.com" {
         raw.request_parameters.map(passed_roles).unwrap_or_default()
@@ -71,6 +76,7 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
         issued,
         passed_roles,
         targets,
+        token_fields,
         origin,
     })
 }
@@ -121,7 +127,9 @@ fn issued<'a>(response: &'a RawValue, request: Option<&'a RawValue>) -> Option<I
         return None;
     }
     let response: RawIssuedResponse<'a> = serde_json::from_str(response.get()).ok()?;
-    let access_key = response.credentials.0?.access_key_id.into_cow()?;
+    let credentials = response.credentials.0?;
+    let expires = credentials.expiration.get().and_then(parse_expiration);
+    let access_key = credentials.access_key_id.into_cow()?;
     let request: RawIssuingRequest<'a> = request
         .and_then(|r| serde_json::from_str(r.get()).ok())
         .unwrap_or_default();
@@ -134,6 +142,17 @@ fn issued<'a>(response: &'a RawValue, request: Option<&'a RawValue>) -> Option<I
         role_arn: request.role_arn.into_cow(),
         source_identity,
         identity_enhanced: request.provided_contexts.is_some(),
+        expires,
+    })
+}
+
+/// `credentials.expiration`: CloudTrail writes `Jul 10, 2023, 6:35:22 PM` (UTC) for most STS
+/// calls, RFC 3339 in some exports.
+fn parse_expiration(text: &str) -> Option<DateTime<Utc>> {
+    parse_time(text).or_else(|| {
+        chrono::NaiveDateTime::parse_from_str(text, "%b %d, %Y, %I:%M:%S %p")
+            .ok()
+            .map(|naive| naive.and_utc())
     })
 }
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::findings::{Finding, Kind, Severity, SharedRole};
 use crate::identity::role_name;
+use crate::link::Confidence;
 use crate::triggers::Trigger;
 
 /// The file looked for in the current directory when `--config` is not given.
@@ -23,6 +24,11 @@ pub struct Policy {
     pub fail_on: Option<SeverityOrNever>,
     /// Default for `--link-window` (e.g. `"15m"`).
     pub link_window: Option<String>,
+    /// Default for `--link-skew` (e.g. `"2m"`).
+    pub link_skew: Option<String>,
+    /// Findings whose link is weaker than this do not fail the gate (`"exact"`, `"inferred"`);
+    /// they are still reported, and the summary counts them.
+    pub min_link: Option<Confidence>,
     /// What is accepted.
     #[serde(default)]
     pub allow: Allow,
@@ -169,6 +175,15 @@ pub const TEMPLATE: &str = r#"# tip-audit policy. Found in the current directory
 # How long after a person's trigger call (StartJobRun, ExecuteStatement, ...) a service's role
 # assumption is linked to it. The --link-window flag wins over this.
 # link_window = "15m"
+
+# How long after the session it caused an asynchronous trigger may be logged (clock skew between
+# services). Synchronous calls get the allowance the trigger table gives them. --link-skew wins.
+# link_skew = "2m"
+
+# By default every finding at or above fail_on fails the gate, however its person was linked.
+# "inferred" excuses ambiguous links (several people could have caused the break); "exact" also
+# excuses links made by timing alone. Excused findings are still reported and counted.
+# min_link = "inferred"
 
 # What your team has accepted. A finding is silenced when any list matches it; the report counts
 # silenced findings and shared roles.

@@ -4,6 +4,7 @@
 use super::{Outcome, emit};
 use crate::baseline::{self, Baseline};
 use crate::config::ScanConfig;
+use crate::findings::Finding;
 use crate::pipeline;
 use crate::report::{self, Report};
 
@@ -16,6 +17,7 @@ pub fn run(config: &ScanConfig) -> anyhow::Result<Outcome> {
     if let Some(path) = &config.baseline {
         report.summary.baselined = Baseline::load(path)?.filter(&mut report.findings);
     }
+    report.summary.excused_by_min_link = excused(&report, config).count() as u64;
     emit(config.output.as_deref(), |out| {
         report::write(&report, config.format, config.style, out)
     })?;
@@ -32,12 +34,27 @@ fn outcome(report: &Report, config: &ScanConfig) -> Outcome {
     if report.is_incomplete() && !config.allow_partial {
         return Outcome::Incomplete;
     }
-    let failing = config
-        .fail_on
-        .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level));
+    let failing = config.fail_on.is_some_and(|level| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= level)
+            .count()
+            > excused(report, config).count()
+    });
     if failing {
         Outcome::Findings
     } else {
         Outcome::Clean
     }
+}
+
+/// Findings at or above `--fail-on` whose link is weaker than the policy's `min_link`.
+fn excused<'r>(report: &'r Report, config: &ScanConfig) -> impl Iterator<Item = &'r Finding> {
+    let level = config.fail_on;
+    let min_link = config.input.policy.min_link;
+    report.findings.iter().filter(move |f| {
+        level.is_some_and(|level| f.severity >= level)
+            && matches!((f.link, min_link), (Some(link), Some(min)) if link > min)
+    })
 }

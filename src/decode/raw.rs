@@ -188,6 +188,8 @@ pub(crate) struct RawEvent<'a> {
     pub(crate) response_elements: Option<&'a RawValue>,
     #[serde(rename = "resources", borrow, default)]
     pub(crate) resources: Option<&'a RawValue>,
+    #[serde(rename = "additionalEventData", borrow, default)]
+    pub(crate) additional_event_data: Option<&'a RawValue>,
     #[serde(rename = "insightDetails", default)]
     pub(crate) insight_details: Option<IgnoredAny>,
 }
@@ -277,6 +279,8 @@ pub(crate) struct RawIssuedResponse<'a> {
 pub(crate) struct RawCredentials<'a> {
     #[serde(rename = "accessKeyId", borrow, default)]
     pub(crate) access_key_id: Text<'a>,
+    #[serde(rename = "expiration", borrow, default)]
+    pub(crate) expiration: Text<'a>,
 }
 
 /// The parts of an STS request that say which principal the new credentials belong to.

@@ -119,18 +119,44 @@ pub struct Finding {
     pub accounts: Vec<String>,
     /// The log file holding the break event.
     pub break_file: Option<String>,
+    /// For links made by timing: the calls that could have caused the break, the chosen one
+    /// first (at most [`MAX_CANDIDATES`]).
+    pub candidates: Vec<CandidateCause>,
+    /// How many calls could have caused it.
+    pub candidates_total: u64,
+}
+
+/// At most this many candidates are listed on a finding.
+pub const MAX_CANDIDATES: usize = 10;
+
+/// A call that could have caused a finding's break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateCause {
+    /// The person behind the call, as shown.
+    pub human: Option<String>,
+    /// The call's `eventID`.
+    pub event_id: Option<String>,
+    /// How long before the service's session the call was logged (negative: after).
+    pub seconds_before: i64,
 }
 
 impl Finding {
     /// A fingerprint that stays the same across runs and days for the same problem: kind,
     /// person, role and service (never event ids or times), so baselines and code-scanning
-    /// tools can tell a known finding from a new one.
+    /// tools can tell a known finding from a new one. When the person was chosen among rival
+    /// candidates by timing, the choice is left out: more logs could change it.
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
+        let chosen_by_timing = self.candidates_total > 1;
+        let human = if chosen_by_timing {
+            "~candidates"
+        } else {
+            self.human.as_deref().unwrap_or("")
+        };
         let text = format!(
             "{}|{}|{}|{}",
             self.kind.as_str(),
-            self.human.as_deref().unwrap_or(""),
+            human,
             self.role_arn.as_deref().unwrap_or(""),
             self.service
         );
@@ -198,6 +224,24 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
         let root_evidence = a
             .chain_root
             .and_then(|root| graph.attribution[root].evidence);
+        let (candidates, candidates_total) = match parent {
+            Some(edge) if edge.confidence != Confidence::Exact => (
+                edge.candidates
+                    .iter()
+                    .take(MAX_CANDIDATES)
+                    .map(|c| CandidateCause {
+                        human: graph.attribution[c.session]
+                            .human
+                            .as_ref()
+                            .map(|h| graph.display(h)),
+                        event_id: c.event.id.clone(),
+                        seconds_before: c.seconds_before,
+                    })
+                    .collect(),
+                edge.candidates_total,
+            ),
+            _ => (Vec::new(), 0),
+        };
         findings.push(Finding {
             kind,
             severity: kind.severity(),
@@ -213,6 +257,8 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             events_after_break: events,
             accounts,
             break_file: None,
+            candidates,
+            candidates_total,
         });
     }
     for chain in &graph.chains {
@@ -240,6 +286,8 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             events_after_break: events,
             accounts,
             break_file: None,
+            candidates: Vec::new(),
+            candidates_total: 0,
         });
     }
     findings.sort_by(|a, b| {

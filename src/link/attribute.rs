@@ -68,6 +68,10 @@ fn resolve(
     parent: Option<(&Edge, &Attribution)>,
     service: bool,
 ) -> Attribution {
+    // A machine's sessions are its own work, whoever launched it.
+    let launched = parent.is_some_and(|(edge, _)| edge.kind == EdgeKind::Launched);
+    let parent = parent.filter(|_| !launched);
+    let service = service || launched;
     let parent_human = parent.and_then(|(edge, a)| a.human.as_ref().map(|h| (edge, a, h)));
     if let Some((human, evidence)) = own {
         let chain_root = match parent_human {

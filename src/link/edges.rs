@@ -1,27 +1,70 @@
-//! Each session's parent edge: the STS call that issued its key, or the person's call that made a
-//! service take a role (spec §3, edges table).
+//! Each session's parent edge: the STS call that issued its key, or the person's call that made
+//! a service take a role (spec §3, edges table).
+//!
+//! The rules are an ordered list ([`RULES`]); the first that answers decides. Sessions are
+//! linked in the order they started (the service's `AssumeRole`, else their first event; ties by
+//! event id), so that one-to-one matching is the same whatever order the files were read in:
+//!
+//! - **Causes precede effects.** Among the calls that could have caused a session, the nearest
+//!   unused one logged before it wins; one logged after it is used only when none precedes, and
+//!   only within the call's `max_lag` (a synchronous call is logged when it completes).
+//! - **Tokens make links exact.** An id the call wrote that the service put in its session name
+//!   (ECS task id, CodeBuild build id, EMR Serverless job run id, Lake Formation session name,
+//!   EC2 instance id) ties them whatever the timing.
+//! - **One cause, one effect.** A call starts at most one new session; a refresh of a linked
+//!   session's credentials (same role and session name, before they expire) inherits its cause.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
-use super::{Confidence, Edge, EdgeKind, LinkOptions};
-use crate::estate::{Call, Caller, Estate, Issuance, Session};
+use super::{Candidate, Confidence, Edge, EdgeKind, LinkOptions};
+use crate::estate::{Call, Caller, Estate, EventRef, Issuance, Session};
 use crate::identity::role_name;
+use crate::triggers::session_name_keys;
 
 /// Finds the parent edge of every session.
 pub(super) fn find(estate: &Estate, options: &LinkOptions) -> Parents {
     let index = Index::new(estate);
-    let mut parents = Parents {
-        edges: Vec::with_capacity(estate.sessions.len()),
-        service_obtained: Vec::with_capacity(estate.sessions.len()),
+    let count = estate.sessions.len();
+    let mut linker = Linker {
+        estate,
+        index: &index,
+        options,
+        used: HashSet::new(),
+        refreshable: HashMap::new(),
     };
-    for (s, session) in estate.sessions.iter().enumerate() {
-        let issuance = issuance_of(&index, session);
-        let by_service = matches!(issuance.map(|i| &i.caller), Some(Caller::Service(_)));
-        parents.service_obtained.push(by_service);
-        let edge = parent(estate, &index, options, s, session, issuance);
-        parents.edges.push(edge);
+    let issuances: Vec<Option<&Issuance>> = estate
+        .sessions
+        .iter()
+        .map(|session| issuance_of(&index, session))
+        .collect();
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| {
+        let anchor = |s: usize| {
+            let session = &estate.sessions[s];
+            let event = issuances[s].map_or(&session.first, |i| &i.event);
+            (event.order(), session.key.as_str())
+        };
+        anchor(a).cmp(&anchor(b))
+    });
+    let mut parents = Parents {
+        edges: vec![None; count],
+        service_obtained: issuances
+            .iter()
+            .map(|i| matches!(i.map(|i| &i.caller), Some(Caller::Service(_))))
+            .collect(),
+    };
+    for s in order {
+        let effect = Effect::new(estate, s, issuances[s]);
+        let edge = RULES
+            .iter()
+            .find_map(|(_, rule)| match rule(&mut linker, &effect) {
+                Link::Found(edge) => Some(Some(*edge)),
+                Link::Stop => Some(None),
+                Link::Next => None,
+            });
+        parents.edges[s] = edge.flatten();
     }
     parents
 }
@@ -32,6 +75,478 @@ pub(super) struct Parents {
     pub(super) service_obtained: Vec<bool>,
 }
 
+/// What a link rule answers.
+enum Link {
+    /// This is the parent edge.
+    Found(Box<Edge>),
+    /// The session has no parent; no later rule applies.
+    Stop,
+    /// Not this rule's case: ask the next.
+    Next,
+}
+
+type Rule = for<'e> fn(&mut Linker<'e>, &Effect<'e>) -> Link;
+
+/// The link rules, in the order they are asked.
+const RULES: [(&str, Rule); 9] = [
+    ("issued", issued),
+    ("shared_event", shared_event),
+    ("token", token),
+    ("machine", machine),
+    ("scoped", scoped),
+    ("passed_role", passed_role),
+    ("service_trigger", service_trigger),
+    ("refresh", refresh),
+    ("source_role", source_role),
+];
+
+/// The session being linked, with what every rule needs to know of it.
+struct Effect<'e> {
+    s: usize,
+    session: &'e Session,
+    issuance: Option<&'e Issuance>,
+    /// When it started: its `AssumeRole`, else its first event.
+    anchor: Option<DateTime<Utc>>,
+    /// The AWS service that took the role, for service edges.
+    service: Option<String>,
+    role: Option<&'e str>,
+    account: Option<&'e str>,
+    /// The session name (the last part of an assumed-role ARN).
+    name: Option<&'e str>,
+}
+
+impl<'e> Effect<'e> {
+    fn new(estate: &'e Estate, s: usize, issuance: Option<&'e Issuance>) -> Effect<'e> {
+        let session = &estate.sessions[s];
+        let service = match issuance.map(|i| &i.caller) {
+            Some(Caller::Service(service)) => Some(service.clone()),
+            _ => session.issued_to.as_deref().and_then(service_of_resource),
+        };
+        Effect {
+            s,
+            session,
+            issuance,
+            anchor: issuance.map_or(session.first.time, |i| i.event.time),
+            service,
+            role: issuance
+                .and_then(|i| i.role_arn.as_deref())
+                .or(session.issuer_arn.as_deref()),
+            account: issuance
+                .and_then(|i| i.event.account.as_deref())
+                .or(session.first.account.as_deref()),
+            name: session
+                .arn
+                .as_deref()
+                .filter(|arn| arn.contains(":assumed-role/"))
+                .and_then(|arn| arn.rsplit_once('/'))
+                .map(|(_, name)| name),
+        }
+    }
+
+    fn caller(&self) -> Option<&'e Caller> {
+        self.issuance.map(|i| &i.caller)
+    }
+
+    /// Credentials a service obtained, or that appear without their STS call (a Lambda
+    /// function's): the cause is a person's call, found by the service rules.
+    fn service_side(&self) -> bool {
+        matches!(self.caller(), Some(Caller::Service(_)) | None)
+    }
+}
+
+/// A linked session's edge, and when its credentials expire.
+type Renewable = (Edge, Option<DateTime<Utc>>);
+
+/// The state of matching: calls already used as a cause, and linked sessions whose credentials
+/// a service may refresh.
+struct Linker<'e> {
+    estate: &'e Estate,
+    index: &'e Index<'e>,
+    options: &'e LinkOptions,
+    used: HashSet<*const Call>,
+    /// (role, session name) → the edges of linked sessions and when their credentials expire.
+    refreshable: HashMap<(&'e str, &'e str), Vec<Renewable>>,
+}
+
+fn issued<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    let Some(Caller::Session(key)) = effect.caller() else {
+        return Link::Next;
+    };
+    let issuance = effect.issuance.map(|i| i.event.clone());
+    match (linker.estate.session(key), issuance) {
+        (Some(parent), Some(via)) if parent != effect.s => {
+            Link::Found(Box::new(lineage(EdgeKind::Issued, parent, via)))
+        }
+        _ => Link::Stop,
+    }
+}
+
+fn shared_event<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    match effect.caller() {
+        Some(Caller::OtherAccount) => {}
+        Some(Caller::Nobody) => return Link::Stop,
+        _ => return Link::Next,
+    }
+    let parent = effect.issuance.and_then(|issuance| {
+        let shared = issuance.shared_event_id.as_deref()?;
+        let key = linker.index.callers_by_shared_id.get(shared)?;
+        let parent = linker.estate.session(key).filter(|&p| p != effect.s)?;
+        Some(lineage(
+            EdgeKind::SharedEvent,
+            parent,
+            issuance.event.clone(),
+        ))
+    });
+    parent.map_or(Link::Stop, |edge| Link::Found(Box::new(edge)))
+}
+
+/// A call whose correlation token names this session: exact, whatever the timing.
+fn token<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    if !effect.service_side() {
+        return Link::Next;
+    }
+    let Some(name) = effect.name else {
+        return Link::Next;
+    };
+    let mut calls: Vec<&Call> = session_name_keys(name)
+        .into_iter()
+        .filter_map(|key| linker.index.calls_by_token.get(key))
+        .flatten()
+        .copied()
+        .filter(|call| linker.estate.session(&call.session) != Some(effect.s))
+        .filter(|call| effect.account.is_none() || call.event.account.as_deref() == effect.account)
+        .collect();
+    // Several calls name one token only when a record is repeated: the nearest before wins.
+    calls.sort_by_key(|call| distance_rank(call, effect.anchor));
+    let Some(chosen) = calls.first() else {
+        return Link::Next;
+    };
+    let Some(parent) = linker.estate.session(&chosen.session) else {
+        return Link::Next;
+    };
+    let kind = if chosen.launches {
+        EdgeKind::Launched
+    } else if effect.session.lake_formation_role.is_some() {
+        EdgeKind::SourceRole
+    } else {
+        EdgeKind::ServiceTrigger
+    };
+    let edge = Edge {
+        kind,
+        confidence: Confidence::Exact,
+        parent,
+        via: chosen.event.clone(),
+        service: effect.service.clone(),
+        rivals: Vec::new(),
+        candidates: Vec::new(),
+        candidates_total: 1,
+    };
+    linker.remember(effect, chosen, &edge);
+    Link::Found(Box::new(edge))
+}
+
+/// A service-linked role or an EC2 instance-profile session is the service's or the machine's
+/// own work: never linked by timing.
+fn machine<'e>(_: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    if effect.session.machine {
+        Link::Stop
+    } else {
+        Link::Next
+    }
+}
+
+/// The session's credentials were issued to a resource (`inScopeOf`): a call that invoked it.
+fn scoped<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    if !effect.service_side() {
+        return Link::Next;
+    }
+    let Some(target) = effect.session.issued_to.as_deref() else {
+        return Link::Next;
+    };
+    let calls = linker.index.calls_by_target.get(&resource_base(target));
+    // Each invocation starts at most one new session (later ones reuse warm environments), so
+    // the sessions of a function never share an invocation, and there is no refresh.
+    linker.choose(effect, calls.map(Vec::as_slice), EdgeKind::Scoped, false)
+}
+
+/// A call that started work now named this session's role.
+fn passed_role<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    let (Some(_), Some(role)) = (effect.issuance, effect.role) else {
+        return Link::Next;
+    };
+    if !effect.service_side() {
+        return Link::Next;
+    }
+    let mut named: Vec<&Call> = linker
+        .index
+        .calls_by_role
+        .get(role)
+        .cloned()
+        .unwrap_or_default();
+    // Requests sometimes name the role without its path.
+    for (passed, calls) in &linker.index.calls_by_role {
+        if *passed != role && same_role(passed, role) {
+            named.extend(calls.iter().copied());
+        }
+    }
+    named.sort_by(|a, b| a.event.order().cmp(&b.event.order()));
+    linker.choose(effect, Some(&named), EdgeKind::PassedRole, true)
+}
+
+/// A trigger call after which this session's service assumed a role.
+fn service_trigger<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    let (Some(Caller::Service(principal)), Some(account)) = (effect.caller(), effect.account)
+    else {
+        return Link::Next;
+    };
+    let calls = linker
+        .index
+        .calls_by_principal
+        .get(&(principal.as_str(), account));
+    linker.choose(
+        effect,
+        calls.map(Vec::as_slice),
+        EdgeKind::ServiceTrigger,
+        true,
+    )
+}
+
+/// No call could have started it: a refresh of a linked session's credentials inherits its
+/// cause. (A refresh is only recognised when no unused call precedes the session: a service
+/// such as Glue names every run's session alike, so a new run with its own start call must not
+/// pass for a refresh of an earlier one.)
+fn refresh<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    if !effect.service_side() {
+        return Link::Next;
+    }
+    linker
+        .refresh_of(effect)
+        .map_or(Link::Next, |edge| Link::Found(Box::new(edge)))
+}
+
+/// A Lake Formation `V2.<account>.<role id>` source identity: a session of that role, in that
+/// account, active when this one started (the latest to start wins; the others are rivals).
+fn source_role<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    let (estate, options, s) = (linker.estate, linker.options, effect.s);
+    let found = (|| {
+        let role_id = effect.session.lake_formation_role.as_deref()?;
+        let start = effect.session.first.time?;
+        let account = effect.session.issuer_arn.as_deref().and_then(account_of);
+        let active: Vec<usize> = linker
+            .index
+            .sessions_by_role_id
+            .get(role_id)?
+            .iter()
+            .copied()
+            .filter(|&c| c != s)
+            .filter(|&c| {
+                let candidate = &estate.sessions[c];
+                let began = candidate
+                    .first
+                    .time
+                    .is_some_and(|t| t <= start + options.skew);
+                let still = candidate
+                    .last_time
+                    .is_some_and(|t| t + options.window >= start);
+                let same_account = account.is_none()
+                    || candidate.issuer_arn.as_deref().and_then(account_of) == account;
+                began && still && same_account
+            })
+            .collect();
+        let parent = active.iter().copied().max_by(|&a, &b| {
+            estate.sessions[a]
+                .first
+                .order()
+                .cmp(&estate.sessions[b].first.order())
+        })?;
+        Some(Edge {
+            kind: EdgeKind::SourceRole,
+            confidence: Confidence::Inferred,
+            parent,
+            via: effect.session.first.clone(),
+            service: None,
+            rivals: active.iter().copied().filter(|&r| r != parent).collect(),
+            candidates: Vec::new(),
+            candidates_total: active.len() as u64,
+        })
+    })();
+    found.map_or(Link::Next, |edge| Link::Found(Box::new(edge)))
+}
+
+/// An edge of role chaining: exact, no rivals.
+fn lineage(kind: EdgeKind, parent: usize, via: EventRef) -> Edge {
+    Edge {
+        kind,
+        confidence: Confidence::Exact,
+        parent,
+        via,
+        service: None,
+        rivals: Vec::new(),
+        candidates: Vec::new(),
+        candidates_total: 1,
+    }
+}
+
+impl<'e> Linker<'e> {
+    /// Picks this session's cause among `calls`: the nearest unused call logged before it, else
+    /// a refresh of a linked session, else the nearest unused call logged after it within the
+    /// call's allowance. Every call in the window is listed as a candidate.
+    fn choose(
+        &mut self,
+        effect: &Effect<'e>,
+        calls: Option<&[&'e Call]>,
+        kind: EdgeKind,
+        refresh: bool,
+    ) -> Link {
+        let Some(anchor) = effect.anchor else {
+            return Link::Next;
+        };
+        let skew = self.options.skew;
+        let earliest = anchor - self.options.window;
+        let in_window: Vec<&'e Call> = calls
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|call| {
+                self.estate
+                    .session(&call.session)
+                    .is_some_and(|p| p != effect.s)
+            })
+            .filter(|call| {
+                call.event.time.is_some_and(|t| {
+                    t >= earliest && t <= anchor + call.max_lag.unwrap_or(skew).max(skew)
+                })
+            })
+            .collect();
+        if in_window.is_empty() {
+            return Link::Next;
+        }
+        let used = &self.used;
+        let unused = |call: &&&'e Call| !used.contains(&(**call as *const Call));
+        let before = in_window
+            .iter()
+            .filter(|c| c.event.time.is_some_and(|t| t <= anchor))
+            .filter(unused)
+            .max_by(|a, b| a.event.order().cmp(&b.event.order()))
+            .copied();
+        let after = in_window
+            .iter()
+            .filter(|c| c.event.time.is_some_and(|t| t > anchor))
+            .filter(unused)
+            .min_by(|a, b| a.event.order().cmp(&b.event.order()))
+            .copied();
+        if before.is_none()
+            && refresh
+            && let Some(edge) = self.refresh_of(effect)
+        {
+            return Link::Found(Box::new(edge));
+        }
+        let Some(chosen) = before.or(after) else {
+            // Every call that could have caused it started something else: no link.
+            return Link::Stop;
+        };
+        let Some(parent) = self.estate.session(&chosen.session) else {
+            return Link::Next;
+        };
+        self.used.insert(chosen as *const Call);
+        let mut others: Vec<&Call> = in_window
+            .iter()
+            .copied()
+            .filter(|c| !std::ptr::eq(*c, chosen))
+            .collect();
+        others.sort_by_key(|call| distance_rank(call, effect.anchor));
+        let candidates: Vec<Candidate> = std::iter::once(chosen)
+            .chain(others.iter().copied())
+            .filter_map(|call| {
+                Some(Candidate {
+                    session: self.estate.session(&call.session)?,
+                    event: call.event.clone(),
+                    seconds_before: (anchor - call.event.time?).num_seconds(),
+                })
+            })
+            .collect();
+        let mut rivals: Vec<usize> = candidates
+            .iter()
+            .map(|c| c.session)
+            .filter(|&r| r != parent)
+            .collect();
+        rivals.sort_unstable();
+        rivals.dedup();
+        let confidence = if in_window.len() == 1 && kind != EdgeKind::ServiceTrigger {
+            Confidence::Exact
+        } else {
+            Confidence::Inferred
+        };
+        let edge = Edge {
+            kind,
+            confidence,
+            parent,
+            via: chosen.event.clone(),
+            service: effect.service.clone(),
+            rivals,
+            candidates_total: candidates.len() as u64,
+            candidates,
+        };
+        self.remember(effect, chosen, &edge);
+        Link::Found(Box::new(edge))
+    }
+
+    /// Keeps a linked session whose credentials its service refreshes.
+    fn remember(&mut self, effect: &Effect<'e>, call: &Call, edge: &Edge) {
+        if let (true, Some(role), Some(name)) = (call.refreshes, effect.role, effect.name) {
+            let expires = effect
+                .issuance
+                .and_then(|i| i.expires)
+                .or(effect.session.last_time.map(|t| t + self.options.window));
+            self.refreshable
+                .entry((role_name(role), name))
+                .or_default()
+                .push((edge.clone(), expires));
+        }
+    }
+
+    /// The edge of a linked session that this one refreshes: same role and session name,
+    /// started before the first's credentials expired. Services such as Glue name every run's
+    /// session alike, so among several the one whose credentials expire first is renewed (a
+    /// service refreshes credentials that are about to run out, not ones it was just given).
+    fn refresh_of(&mut self, effect: &Effect<'e>) -> Option<Edge> {
+        let key = (role_name(effect.role?), effect.name?);
+        let anchor = effect.anchor?;
+        let live = self.refreshable.get_mut(&key)?;
+        let (index, _) = live
+            .iter()
+            .enumerate()
+            .filter(|(_, (edge, expires))| {
+                edge.parent != effect.s && expires.is_none_or(|e| anchor <= e)
+            })
+            .min_by_key(|(_, (_, expires))| expires.unwrap_or(DateTime::<Utc>::MAX_UTC))?;
+        let (edge, _) = live[index].clone();
+        let edge = Edge {
+            service: effect.service.clone().or(edge.service),
+            ..edge
+        };
+        // The renewed credentials last from now on.
+        live[index].1 = effect
+            .issuance
+            .and_then(|i| i.expires)
+            .or(effect.session.last_time.map(|t| t + self.options.window));
+        Some(edge)
+    }
+}
+
+/// Orders calls by how near they are to `anchor`, those logged before it first.
+fn distance_rank(call: &Call, anchor: Option<DateTime<Utc>>) -> (bool, i64, String) {
+    let offset = match (call.event.time, anchor) {
+        (Some(t), Some(a)) => (a - t).num_milliseconds(),
+        _ => i64::MAX,
+    };
+    (
+        offset < 0,
+        offset.abs(),
+        call.event.id.clone().unwrap_or_default(),
+    )
+}
+
 /// Lookups built once over the linking events.
 struct Index<'e> {
     issuances_by_key: HashMap<&'e str, Vec<&'e Issuance>>,
@@ -39,6 +554,7 @@ struct Index<'e> {
     calls_by_target: HashMap<String, Vec<&'e Call>>,
     calls_by_role: HashMap<&'e str, Vec<&'e Call>>,
     calls_by_principal: HashMap<(&'e str, &'e str), Vec<&'e Call>>,
+    calls_by_token: HashMap<&'e str, Vec<&'e Call>>,
     sessions_by_role_id: HashMap<&'e str, Vec<usize>>,
 }
 
@@ -50,6 +566,7 @@ impl<'e> Index<'e> {
             calls_by_target: HashMap::new(),
             calls_by_role: HashMap::new(),
             calls_by_principal: HashMap::new(),
+            calls_by_token: HashMap::new(),
             sessions_by_role_id: HashMap::new(),
         };
         for issuance in &estate.issuances {
@@ -68,7 +585,9 @@ impl<'e> Index<'e> {
         }
         let mut calls: Vec<&Call> = estate.calls.iter().collect();
         calls.sort_by(|a, b| a.event.order().cmp(&b.event.order()));
-        calls.dedup_by(|a, b| a.event.id.is_some() && a.event.id == b.event.id);
+        calls.dedup_by(|a, b| {
+            a.event.id.is_some() && a.event.id == b.event.id && a.event.account == b.event.account
+        });
         for call in calls {
             for target in &call.targets {
                 index
@@ -79,6 +598,9 @@ impl<'e> Index<'e> {
             }
             for role in &call.passed_roles {
                 index.calls_by_role.entry(role).or_default().push(call);
+            }
+            for key in &call.session_keys {
+                index.calls_by_token.entry(key).or_default().push(call);
             }
             if let Some(account) = call.event.account.as_deref() {
                 for principal in &call.principals {
@@ -113,133 +635,16 @@ fn resource_base(arn: &str) -> String {
     }
 }
 
-fn parent(
-    estate: &Estate,
-    index: &Index<'_>,
-    options: &LinkOptions,
-    s: usize,
-    session: &Session,
-    issuance: Option<&Issuance>,
-) -> Option<Edge> {
-    match issuance.map(|i| &i.caller) {
-        Some(Caller::Session(key)) => {
-            let issuance = issuance?;
-            return estate.session(key).filter(|&p| p != s).map(|parent| Edge {
-                kind: EdgeKind::Issued,
-                confidence: Confidence::Exact,
-                parent,
-                via: issuance.event.clone(),
-                service: None,
-                rivals: Vec::new(),
-            });
-        }
-        Some(Caller::OtherAccount) => {
-            let issuance = issuance?;
-            let shared = issuance.shared_event_id.as_deref()?;
-            let key = index.callers_by_shared_id.get(shared)?;
-            return estate.session(key).filter(|&p| p != s).map(|parent| Edge {
-                kind: EdgeKind::SharedEvent,
-                confidence: Confidence::Exact,
-                parent,
-                via: issuance.event.clone(),
-                service: None,
-                rivals: Vec::new(),
-            });
-        }
-        Some(Caller::Nobody) => return None,
-        Some(Caller::Service(_)) | None => {}
-    }
-    // Credentials a service obtained (or that appear without their STS call, like a Lambda
-    // function's): look for the person's call that made the service act.
-    let service = match issuance.map(|i| &i.caller) {
-        Some(Caller::Service(service)) => Some(service.clone()),
-        _ => session.issued_to.as_deref().and_then(service_of_resource),
-    };
-    if session.machine {
-        return None;
-    }
-    let anchor = issuance.map_or(session.first.time, |i| i.event.time)?;
-    let window = (
-        anchor.checked_sub_signed(options.window)?,
-        anchor.checked_add_signed(options.skew)?,
-    );
-    let role = issuance
-        .and_then(|i| i.role_arn.as_deref())
-        .or(session.issuer_arn.as_deref());
-    let account = issuance
-        .and_then(|i| i.event.account.as_deref())
-        .or(session.first.account.as_deref());
-    let not_self = |call: &&Call| estate.session(&call.session) != Some(s);
-
-    if let Some(target) = session.issued_to.as_deref() {
-        let candidates = in_window(
-            index.calls_by_target.get(&resource_base(target)),
-            window,
-            not_self,
-        );
-        if let Some(edge) = pick(
-            estate,
-            &candidates,
-            EdgeKind::Scoped,
-            Confidence::Exact,
-            &service,
-        ) {
-            return Some(edge);
-        }
-    }
-    if issuance.is_some()
-        && let Some(role) = role
-    {
-        let mut named: Vec<&Call> = index.calls_by_role.get(role).cloned().unwrap_or_default();
-        // Requests sometimes name the role without its path.
-        for (passed, calls) in &index.calls_by_role {
-            if *passed != role && same_role(passed, role) {
-                named.extend(calls.iter().copied());
-            }
-        }
-        let candidates = in_window(Some(&named), window, not_self);
-        let confidence = if candidates.len() == 1 {
-            Confidence::Exact
-        } else {
-            Confidence::Inferred
-        };
-        if let Some(edge) = pick(
-            estate,
-            &candidates,
-            EdgeKind::PassedRole,
-            confidence,
-            &service,
-        ) {
-            return Some(edge);
-        }
-    }
-    if let (Some(Caller::Service(principal)), Some(account)) =
-        (issuance.map(|i| &i.caller), account)
-    {
-        let calls = index.calls_by_principal.get(&(principal.as_str(), account));
-        let candidates = in_window(calls, window, not_self);
-        if let Some(edge) = pick(
-            estate,
-            &candidates,
-            EdgeKind::ServiceTrigger,
-            Confidence::Inferred,
-            &service,
-        ) {
-            return Some(edge);
-        }
-    }
-    lake_formation_parent(estate, index, options, session, s)
-}
-
 /// The STS call that issued this session's key: same key, preferring the caller-side copy, the
-/// role the session is for, and the call closest to the session's `creationDate`.
+/// role the session is for, and the call whose time equals the session's `creationDate`
+/// (to the second, CloudTrail user guide `cloudtrail-event-reference-user-identity`).
 fn issuance_of<'e>(index: &Index<'e>, session: &Session) -> Option<&'e Issuance> {
     let candidates = index.issuances_by_key.get(session.access_key.as_deref()?)?;
     let created = session.created.or(session.first.time);
     candidates
         .iter()
         .filter(|i| match (i.event.time, session.first.time) {
-            (Some(issued), Some(first)) => issued <= first + chrono::Duration::minutes(5),
+            (Some(issued), Some(first)) => issued <= first + Duration::minutes(5),
             _ => true,
         })
         .min_by_key(|i| {
@@ -280,101 +685,6 @@ fn service_of_resource(arn: &str) -> Option<String> {
         .map(|service| format!("{service}.amazonaws.com"))
 }
 
-fn in_window<'e>(
-    calls: Option<&Vec<&'e Call>>,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-    keep: impl Fn(&&'e Call) -> bool,
-) -> Vec<&'e Call> {
-    calls
-        .map(|calls| {
-            calls
-                .iter()
-                .copied()
-                .filter(|c| c.event.time.is_some_and(|t| t >= from && t <= to))
-                .filter(|c| keep(c))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The latest candidate wins (the closest cause); the others are kept as rivals.
-fn pick(
-    estate: &Estate,
-    candidates: &[&Call],
-    kind: EdgeKind,
-    confidence: Confidence,
-    service: &Option<String>,
-) -> Option<Edge> {
-    let chosen = candidates
-        .iter()
-        .filter(|c| estate.session(&c.session).is_some())
-        .max_by(|a, b| a.event.order().cmp(&b.event.order()))?;
-    let parent = estate.session(&chosen.session)?;
-    let mut rivals: Vec<usize> = candidates
-        .iter()
-        .filter_map(|c| estate.session(&c.session))
-        .filter(|&r| r != parent)
-        .collect();
-    rivals.sort_unstable();
-    rivals.dedup();
-    Some(Edge {
-        kind,
-        confidence,
-        parent,
-        via: chosen.event.clone(),
-        service: service.clone(),
-        rivals,
-    })
-}
-
-/// A Lake Formation `V2.<account>.<role id>` source identity: a session of that role, in that
-/// account, active when this one started (the latest to start wins; the others are rivals).
-fn lake_formation_parent(
-    estate: &Estate,
-    index: &Index<'_>,
-    options: &LinkOptions,
-    session: &Session,
-    s: usize,
-) -> Option<Edge> {
-    let role_id = session.lake_formation_role.as_deref()?;
-    let start = session.first.time?;
-    let account = session.issuer_arn.as_deref().and_then(account_of);
-    let active: Vec<usize> = index
-        .sessions_by_role_id
-        .get(role_id)?
-        .iter()
-        .copied()
-        .filter(|&c| c != s)
-        .filter(|&c| {
-            let candidate = &estate.sessions[c];
-            let began = candidate
-                .first
-                .time
-                .is_some_and(|t| t <= start + options.skew);
-            let still = candidate
-                .last_time
-                .is_some_and(|t| t + options.window >= start);
-            let same_account = account.is_none()
-                || candidate.issuer_arn.as_deref().and_then(account_of) == account;
-            began && still && same_account
-        })
-        .collect();
-    let parent = active.iter().copied().max_by(|&a, &b| {
-        estate.sessions[a]
-            .first
-            .order()
-            .cmp(&estate.sessions[b].first.order())
-    })?;
-    Some(Edge {
-        kind: EdgeKind::SourceRole,
-        confidence: Confidence::Inferred,
-        parent,
-        via: session.first.clone(),
-        service: None,
-        rivals: active.into_iter().filter(|&r| r != parent).collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +711,40 @@ mod tests {
             "arn:aws:iam::111122223333:role/Glue",
             "arn:aws:iam::444455556666:role/Glue"
         ));
+    }
+
+    #[test]
+    fn the_nearest_call_before_ranks_first() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        let call = |id: &str, t: &str| Call {
+            event: EventRef {
+                id: Some(id.to_owned()),
+                time: Some(at(t)),
+                source: "glue.amazonaws.com".into(),
+                name: "StartJobRun".into(),
+                account: Some("111122223333".into()),
+                region: None,
+                origin: crate::event::Origin { file: 0, record: 0 },
+            },
+            session: String::new(),
+            principals: Vec::new(),
+            passed_roles: Vec::new(),
+            targets: Vec::new(),
+            max_lag: None,
+            refreshes: false,
+            launches: false,
+            session_keys: Vec::new(),
+        };
+        let anchor = Some(at("2026-03-02T09:00:00Z"));
+        let early = call("a", "2026-03-02T08:59:58Z");
+        let late = call("b", "2026-03-02T09:00:01Z");
+        let far = call("c", "2026-03-02T08:50:00Z");
+        let mut calls = [&late, &far, &early];
+        calls.sort_by_key(|c| distance_rank(c, anchor));
+        let ids: Vec<_> = calls
+            .iter()
+            .map(|c| c.event.id.as_deref().unwrap())
+            .collect();
+        assert_eq!(ids, ["a", "c", "b"]);
     }
 }

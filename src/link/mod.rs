@@ -56,6 +56,9 @@ pub enum EdgeKind {
     SharedEvent,
     /// A Lake Formation `V2.<account>.<role id>` source identity names the parent's role.
     SourceRole,
+    /// The parent launched the machine (an EC2 instance) whose session this is: linked, but the
+    /// machine's work is its own, never the launcher's request continuing.
+    Launched,
 }
 
 impl EdgeKind {
@@ -68,6 +71,7 @@ impl EdgeKind {
             EdgeKind::ServiceTrigger => "service_trigger",
             EdgeKind::SharedEvent => "shared_event",
             EdgeKind::SourceRole => "source_role",
+            EdgeKind::Launched => "launched",
         }
     }
 
@@ -82,7 +86,9 @@ impl EdgeKind {
 }
 
 /// How sure an edge is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     /// A key or resource joins them.
@@ -119,6 +125,22 @@ pub struct Edge {
     pub service: Option<String>,
     /// Other sessions that could have caused it (for ambiguity).
     pub rivals: Vec<usize>,
+    /// For links made by timing: every call in the window that could have caused it, the
+    /// chosen one first, then by distance (those logged before first).
+    pub candidates: Vec<Candidate>,
+    /// How many calls could have caused it.
+    pub candidates_total: u64,
+}
+
+/// A call that could have caused a session.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The calling session.
+    pub session: usize,
+    /// The call.
+    pub event: EventRef,
+    /// How long before the session started the call was logged (negative: after).
+    pub seconds_before: i64,
 }
 
 /// Each session's status (spec §3).

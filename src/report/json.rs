@@ -37,6 +37,21 @@ struct FindingOut<'r> {
     accounts: &'r [String],
     fingerprint: String,
     break_file: Option<&'r str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    candidates: Vec<CandidateOut<'r>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    candidates_total: u64,
+}
+
+#[derive(Serialize)]
+struct CandidateOut<'r> {
+    human: Option<&'r str>,
+    event_id: Option<&'r str>,
+    seconds_before: i64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl<'r> From<&'r Finding> for FindingOut<'r> {
@@ -58,6 +73,16 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
             accounts: &f.accounts,
             fingerprint: f.fingerprint(),
             break_file: f.break_file.as_deref(),
+            candidates: f
+                .candidates
+                .iter()
+                .map(|c| CandidateOut {
+                    human: c.human.as_deref(),
+                    event_id: c.event_id.as_deref(),
+                    seconds_before: c.seconds_before,
+                })
+                .collect(),
+            candidates_total: f.candidates_total,
         }
     }
 }

@@ -139,6 +139,9 @@ pub struct Summary {
     pub silenced_shared_roles: u64,
     /// Findings left out because the baseline lists them.
     pub baselined: u64,
+    /// Findings at or above `--fail-on` that did not fail the gate because their link is weaker
+    /// than the policy's `min_link`.
+    pub excused_by_min_link: u64,
 }
 
 /// A file that was not (fully) audited.

@@ -70,9 +70,60 @@ fn vended_for(engine_role: &RoleSession, session: &str, key: &str) -> Value {
 
 #[test]
 fn a_role_handed_to_a_service_links_exactly() {
+    // alice starts a SageMaker training job and names its execution role; SageMaker assumes it.
+    let role = "arn:aws:iam::444455556666:role/service-role/SageMakerTrainingRole";
+    let mut train = event(
+        "e2000000-0000-4000-8000-000000000001",
+        "2026-03-02T09:00:00Z",
+        "sagemaker.amazonaws.com",
+        "CreateTrainingJob",
+        DATA,
+        alice(),
+    );
+    train["requestParameters"] = json!({
+        "trainingJobName": "churn-2026-03-02",
+        "roleArn": role,
+        "algorithmSpecification": {"trainingInputMode": "File"}
+    });
+    let runner = RoleSession::new(
+        role,
+        "SageMaker",
+        "ASIAWO645SY5SAGEMKR1",
+        "2026-03-02T09:01:00Z",
+    );
+    let document = scan_events(&[(
+        "0905",
+        vec![
+            train,
+            runner.assumed_by(
+                "e2000000-0000-4000-8000-000000000002",
+                aws_service("sagemaker.amazonaws.com"),
+            ),
+            runner.call(
+                "e2000000-0000-4000-8000-000000000003",
+                "2026-03-02T09:01:05Z",
+                "s3.amazonaws.com",
+                "GetObject",
+            ),
+        ],
+    )]);
+    let lost = only_finding(&document, "identity_lost");
+    assert_eq!(lost["human"], "alice@example.com");
+    assert_eq!(lost["link"], "exact", "one call named the role");
+    assert_eq!(lost["service"], "sagemaker.amazonaws.com");
+    assert_eq!(
+        lost["break_event_id"],
+        "e2000000-0000-4000-8000-000000000003"
+    );
+}
+
+#[test]
+fn a_role_named_in_configuration_is_not_a_cause() {
+    // alice defines a Glue job with its role (configuration); later Glue assumes the role on
+    // its own schedule with no StartJobRun in the logs: nobody's request continued.
     let role = "arn:aws:iam::444455556666:role/service-role/GlueJobRole";
     let mut create = event(
-        "e2000000-0000-4000-8000-000000000001",
+        "e2000000-0000-4000-8000-000000000011",
         "2026-03-02T09:00:00Z",
         "glue.amazonaws.com",
         "CreateJob",
@@ -92,25 +143,25 @@ fn a_role_handed_to_a_service_links_exactly() {
         vec![
             create,
             runner.assumed_by(
-                "e2000000-0000-4000-8000-000000000002",
+                "e2000000-0000-4000-8000-000000000012",
                 aws_service("glue.amazonaws.com"),
             ),
             runner.call(
-                "e2000000-0000-4000-8000-000000000003",
+                "e2000000-0000-4000-8000-000000000013",
                 "2026-03-02T09:01:05Z",
                 "s3.amazonaws.com",
                 "GetObject",
             ),
         ],
     )]);
-    let lost = only_finding(&document, "identity_lost");
-    assert_eq!(lost["human"], "alice@example.com");
-    assert_eq!(lost["link"], "exact", "one call named the role");
-    assert_eq!(lost["service"], "glue.amazonaws.com");
-    assert_eq!(
-        lost["break_event_id"],
-        "e2000000-0000-4000-8000-000000000003"
-    );
+    let kinds: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"identity_lost"), "{document:#}");
+    assert_eq!(document["summary"]["coverage"]["service"], 2);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 //! End-to-end tests of the `tip-audit` binary, in one test binary.
 
+mod attribution; // who a service hand-off is attributed to: causality, tokens, one-to-one, configuration
 mod bad_input; // damaged and hostile input: diagnostics and counts
 mod determinism; // same input, any thread count: byte-identical output
 mod errors; // exit codes, unreadable input, usage errors
