@@ -44,6 +44,55 @@ struct Args {
     /// Days the estate spans (default: one per million events).
     #[arg(long)]
     days: Option<u32>,
+    /// Write a dense estate instead (examples/support/dense.rs): this many service runs by
+    /// `--people` people within `--minutes`, with `answer-key.json` next to `AWSLogs/`.
+    #[arg(long, value_name = "RUNS")]
+    dense: Option<usize>,
+    /// Dense estates: people.
+    #[arg(long, default_value_t = 40)]
+    people: usize,
+    /// Dense estates: minutes the runs are spread over.
+    #[arg(long, default_value_t = 15)]
+    minutes: i64,
+    /// Dense estates: share of people's calls that start a service run.
+    #[arg(long, default_value_t = 0.5)]
+    chain_share: f64,
+}
+
+#[path = "support/dense.rs"]
+mod dense;
+
+/// Writes a dense estate and its answer key.
+fn write_dense(args: &Args, runs: usize) -> std::io::Result<()> {
+    let truth = dense::write(
+        &args.out,
+        dense::Shape {
+            people: args.people,
+            runs,
+            minutes: args.minutes,
+            chain_share: args.chain_share,
+            seed: args.seed,
+        },
+    )?;
+    let key: Vec<serde_json::Value> = truth
+        .breaks
+        .iter()
+        .map(|b| {
+            serde_json::json!({"break_event_id": b.break_event_id, "person": b.person,
+                "service": b.service, "decidable": b.decidable})
+        })
+        .collect();
+    std::fs::write(
+        args.out.join("answer-key.json"),
+        serde_json::to_string_pretty(&key)?,
+    )?;
+    println!(
+        "wrote {} events, {} service runs, under {}",
+        truth.events,
+        truth.breaks.len(),
+        args.out.display()
+    );
+    Ok(())
 }
 
 const ACCOUNTS: [&str; 3] = ["111122223333", "444455556666", "777788889999"];
@@ -629,6 +678,9 @@ fn iam_user(account: usize, user: usize) -> String {
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
+    if let Some(runs) = args.dense {
+        return write_dense(&args, runs);
+    }
     let days = args
         .days
         .unwrap_or_else(|| args.events.div_ceil(1_000_000).max(1) as u32);

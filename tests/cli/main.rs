@@ -3,6 +3,7 @@
 
 mod attribution; // who a service hand-off is attributed to: causality, tokens, one-to-one, configuration
 mod bad_input; // damaged and hostile input: diagnostics and counts
+mod dense; // a dense estate scored against its answer key
 mod determinism; // same input, any thread count: byte-identical output
 mod errors; // exit codes, unreadable input, usage errors
 #[cfg(feature = "columnar")]
