@@ -141,13 +141,33 @@ pub struct CandidateCause {
 }
 
 impl Finding {
+    /// The person as a table shows them: `-` for nobody, and when other people's calls could
+    /// have caused the break, how many (`alice@example.com (or 2 others)`).
+    pub fn person_shown(&self) -> String {
+        let human = self.human.as_deref().unwrap_or("-");
+        let others: BTreeSet<&str> = self
+            .candidates
+            .iter()
+            .filter_map(|c| c.human.as_deref())
+            .filter(|h| Some(*h) != self.human.as_deref())
+            .collect();
+        match others.len() {
+            0 => human.to_owned(),
+            1 => format!("{human} (or 1 other)"),
+            n => format!("{human} (or {n} others)"),
+        }
+    }
+
     /// A fingerprint that stays the same across runs and days for the same problem: kind,
     /// person, role and service (never event ids or times), so baselines and code-scanning
     /// tools can tell a known finding from a new one. When the person was chosen among rival
     /// candidates by timing, the choice is left out: more logs could change it.
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
-        let chosen_by_timing = self.candidates_total > 1;
+        let chosen_by_timing = self
+            .candidates
+            .iter()
+            .any(|c| c.human.is_some() && c.human != self.human);
         let human = if chosen_by_timing {
             "~candidates"
         } else {

@@ -33,6 +33,11 @@ pub(super) fn find(estate: &Estate, options: &LinkOptions) -> Parents {
         options,
         used: HashSet::new(),
         refreshable: HashMap::new(),
+        max_lag: estate
+            .calls
+            .iter()
+            .filter_map(|c| c.max_lag)
+            .fold(options.skew, Duration::max),
     };
     let issuances: Vec<Option<&Issuance>> = estate
         .sessions
@@ -74,6 +79,9 @@ pub(super) struct Parents {
     pub(super) edges: Vec<Option<Edge>>,
     pub(super) service_obtained: Vec<bool>,
 }
+
+/// How many candidate causes an edge keeps (the chosen one first).
+const CANDIDATES_KEPT: usize = 10;
 
 /// What a link rule answers.
 enum Link {
@@ -166,6 +174,8 @@ struct Linker<'e> {
     used: HashSet<*const Call>,
     /// (role, session name) → the edges of linked sessions and when their credentials expire.
     refreshable: HashMap<(&'e str, &'e str), Vec<Renewable>>,
+    /// The longest any call may be logged after its effect.
+    max_lag: Duration,
 }
 
 fn issued<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
@@ -241,6 +251,10 @@ fn token<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
         candidates: Vec::new(),
         candidates_total: 1,
     };
+    // A call a token ties to its sessions is not another session's cause by timing.
+    for call in &calls {
+        linker.used.insert(*call as *const Call);
+    }
     linker.remember(effect, chosen, &edge);
     Link::Found(Box::new(edge))
 }
@@ -403,19 +417,24 @@ impl<'e> Linker<'e> {
         };
         let skew = self.options.skew;
         let earliest = anchor - self.options.window;
-        let in_window: Vec<&'e Call> = calls
-            .unwrap_or_default()
+        // Calls are sorted by time (timeless last): the window is found by binary search, so a
+        // session costs the calls near it, not every call of its service.
+        let calls = calls.unwrap_or_default();
+        let latest = anchor + self.max_lag;
+        let from = calls.partition_point(|c| c.event.time.is_some_and(|t| t < earliest));
+        let to = calls.partition_point(|c| c.event.time.is_some_and(|t| t <= latest));
+        let in_window: Vec<&'e Call> = calls[from..to.max(from)]
             .iter()
             .copied()
+            .filter(|call| {
+                call.event
+                    .time
+                    .is_some_and(|t| t <= anchor + call.max_lag.unwrap_or(skew).max(skew))
+            })
             .filter(|call| {
                 self.estate
                     .session(&call.session)
                     .is_some_and(|p| p != effect.s)
-            })
-            .filter(|call| {
-                call.event.time.is_some_and(|t| {
-                    t >= earliest && t <= anchor + call.max_lag.unwrap_or(skew).max(skew)
-                })
             })
             .collect();
         if in_window.is_empty() {
@@ -457,6 +476,7 @@ impl<'e> Linker<'e> {
         others.sort_by_key(|call| distance_rank(call, effect.anchor));
         let candidates: Vec<Candidate> = std::iter::once(chosen)
             .chain(others.iter().copied())
+            .take(CANDIDATES_KEPT)
             .filter_map(|call| {
                 Some(Candidate {
                     session: self.estate.session(&call.session)?,
@@ -465,9 +485,9 @@ impl<'e> Linker<'e> {
                 })
             })
             .collect();
-        let mut rivals: Vec<usize> = candidates
+        let mut rivals: Vec<usize> = others
             .iter()
-            .map(|c| c.session)
+            .filter_map(|c| self.estate.session(&c.session))
             .filter(|&r| r != parent)
             .collect();
         rivals.sort_unstable();
@@ -484,7 +504,7 @@ impl<'e> Linker<'e> {
             via: chosen.event.clone(),
             service: effect.service.clone(),
             rivals,
-            candidates_total: candidates.len() as u64,
+            candidates_total: in_window.len() as u64,
             candidates,
         };
         self.remember(effect, chosen, &edge);

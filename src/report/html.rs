@@ -102,7 +102,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
              <tr><th>chain</th><td><code>{chain}</code></td></tr></table>\n",
             sev = f.severity.as_str(),
             kind = f.kind.as_str(),
-            human = esc(f.human.as_deref().unwrap_or("(nobody)")),
+            human = esc(&match f.human {
+                Some(_) => f.person_shown(),
+                None => "(nobody)".to_owned(),
+            }),
             role = esc(f.role_arn.as_deref().unwrap_or("-")),
             service = esc(&f.service),
             link = f.link.map_or("-", |l| l.as_str()),

@@ -39,13 +39,18 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
     )?;
     writeln!(
         out,
-        "{} events in {} files · {} people · {} chains · {} silenced by policy · {} in the baseline{}\n",
+        "{} events in {} files · {} people · {} chains · {} silenced by policy · {} in the baseline{}{}\n",
         s.events,
         s.files,
         s.humans,
         s.chains,
         s.silenced,
         s.baselined,
+        if s.excused_by_min_link > 0 {
+            format!(" · {} excused by min_link", s.excused_by_min_link)
+        } else {
+            String::new()
+        },
         if report.is_incomplete() {
             " · **the audit is incomplete: some files could not be read**"
         } else {
@@ -77,7 +82,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 f.severity.as_str(),
                 f.kind.as_str(),
-                cell(f.human.as_deref().unwrap_or("-")),
+                cell(&f.person_shown()),
                 cell(f.role_arn.as_deref().map_or("-", short_role)),
                 cell(&f.service),
                 f.link.map_or("-", |l| l.as_str()),

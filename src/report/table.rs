@@ -31,6 +31,13 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
             s.silenced, s.silenced_shared_roles, s.baselined
         )?;
     }
+    if s.excused_by_min_link > 0 {
+        writeln!(
+            out,
+            "{} findings did not fail the gate: their link is weaker than the policy's min_link",
+            s.excused_by_min_link
+        )?;
+    }
     if s.filtered > 0 || s.files_pruned > 0 {
         writeln!(
             out,
@@ -81,7 +88,7 @@ pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> std::
                     style,
                 ),
                 Cell::new(f.kind.as_str()),
-                Cell::new(terminal(f.human.as_deref().unwrap_or("-"))),
+                Cell::new(terminal(&f.person_shown())),
                 Cell::new(terminal(f.role_arn.as_deref().map_or("-", short_role))),
                 Cell::new(terminal(&f.service)),
                 Cell::new(f.link.map_or("-", |l| l.as_str())),

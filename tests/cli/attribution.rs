@@ -1668,3 +1668,827 @@ fn min_link_in_the_policy_excuses_weaker_links_from_the_gate() {
     assert_eq!(code, 1, "an exact break still fails: {document:#}");
     assert_eq!(only_lost(&document)["link"], "exact");
 }
+
+// Every configuring call in the table ---------------------------------------------------------------
+
+/// A configuring call of the `[[configuration]]` table and the standing work it sets up: a
+/// person's call, then `principal` assuming `role` on its own and making the one call `work`.
+struct Configuring {
+    source: &'static str,
+    name: &'static str,
+    parameters: Value,
+    response: Value,
+    principal: &'static str,
+    role: &'static str,
+    session: &'static str,
+    /// How the service's session is logged (`invokedBy`, `inScopeOf`, …).
+    shape: fn(ServiceSession) -> ServiceSession,
+    /// The call the service makes with the session: (`eventSource`, `eventName`).
+    work: (&'static str, &'static str),
+}
+
+/// The configuring calls the four stories above tell (`UpdateTrail`, `CreateFlowLogs`,
+/// `PutConfigurationRecorder`, `PutBucketReplication`).
+const TOLD_ABOVE: [(&str, &str); 4] = [
+    ("cloudtrail.amazonaws.com", "UpdateTrail"),
+    ("ec2.amazonaws.com", "CreateFlowLogs"),
+    ("config.amazonaws.com", "PutConfigurationRecorder"),
+    ("s3.amazonaws.com", "PutBucketReplication"),
+];
+
+/// (`event_source`, event name) of every entry of the built-in table's list `list`
+/// (`trigger` or `configuration`).
+fn table_calls(list: &str) -> Vec<(String, String)> {
+    let table: toml::Table = include_str!("../../src/triggers.toml").parse().unwrap();
+    table
+        .get(list)
+        .and_then(toml::Value::as_array)
+        .unwrap()
+        .iter()
+        .flat_map(|entry| {
+            let source = entry["event_source"].as_str().unwrap().to_owned();
+            entry["event_names"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |name| (source.clone(), name.as_str().unwrap().to_owned()))
+        })
+        .collect()
+}
+
+/// Calls logged as the session's own (`userIdentity.type = AssumedRole`) as they come.
+fn as_logged(session: ServiceSession) -> ServiceSession {
+    session
+}
+
+/// Calls the service makes itself with the session (`invokedBy`).
+fn by_the_service(session: ServiceSession) -> ServiceSession {
+    session.made_by_the_service()
+}
+
+/// An execution environment of the function the session is named after.
+fn in_its_function(session: ServiceSession) -> ServiceSession {
+    let function = format!("arn:aws:lambda:us-east-1:{DATA}:function:{}", session.name);
+    session
+        .lasting(7200)
+        .in_scope_of("AWS::Lambda::Function", &function)
+}
+
+/// The instance-profile session of the instance the session is named after (IMDSv2).
+fn on_its_instance(session: ServiceSession) -> ServiceSession {
+    let instance = format!("arn:aws:ec2:us-east-1:{DATA}:instance/{}", session.name);
+    session
+        .lasting(23700)
+        .delivered("2.0")
+        .in_scope_of("AWS::EC2::Instance", &instance)
+}
+
+/// Lambda's `FunctionConfiguration` of `function`, as `CreateFunction` and
+/// `UpdateFunctionConfiguration` return it.
+fn function_configuration(function: &str, role: &str, state: &str, timeout: u32) -> Value {
+    json!({"functionName": function,
+           "functionArn": format!("arn:aws:lambda:us-east-1:{DATA}:function:{function}"),
+           "runtime": "python3.12", "role": role, "handler": "app.handler", "codeSize": 48213,
+           "description": "", "timeout": timeout, "memorySize": 256,
+           "lastModified": "2026-03-02T09:00:00.000+0000",
+           "codeSha256": "q2k7Yv1mZ8bX4cN0pR6sT3uW9eH5jL2fG8dA1iO7kMb=", "version": "$LATEST",
+           "tracingConfig": {"mode": "PassThrough"},
+           "revisionId": "7c3e9a1f-5b2d-4e8c-a6f0-1d3b5e7f9a2c", "state": state,
+           "packageType": "Zip", "architectures": ["arm64"], "ephemeralStorage": {"size": 512},
+           "snapStart": {"applyOn": "None", "optimizationStatus": "Off"},
+           "loggingConfig": {"logFormat": "Text", "logGroup": format!("/aws/lambda/{function}")}})
+}
+
+/// Lambda `CreateFunction` of `function` with execution role `role`.
+fn create_function(function: &str, role: &str) -> (Value, Value) {
+    (
+        json!({"functionName": function, "runtime": "python3.12", "role": role,
+               "handler": "app.handler",
+               "code": {"s3Bucket": "orders-artifacts", "s3Key": format!("{function}/1.0.0.zip")},
+               "description": "", "timeout": 30, "memorySize": 256, "publish": false,
+               "packageType": "Zip", "architectures": ["arm64"]}),
+        function_configuration(function, role, "Pending", 30),
+    )
+}
+
+/// Lambda `UpdateFunctionConfiguration` giving `function` the execution role `role`.
+fn update_function_configuration(function: &str, role: &str) -> (Value, Value) {
+    (
+        json!({"functionName": function, "role": role, "timeout": 60}),
+        function_configuration(function, role, "Active", 60),
+    )
+}
+
+/// Lambda `CreateEventSourceMapping` of queue `queue` to `function` (the request names no role:
+/// Lambda polls with the function's execution role).
+fn create_event_source_mapping(
+    function: &str,
+    queue: &str,
+    mapping: &str,
+    at: &str,
+) -> (Value, Value) {
+    let queue_arn = format!("arn:aws:sqs:us-east-1:{DATA}:{queue}");
+    (
+        json!({"eventSourceArn": queue_arn, "functionName": function, "batchSize": 10,
+               "enabled": true}),
+        json!({"uUID": mapping, "batchSize": 10, "maximumBatchingWindowInSeconds": 0,
+               "eventSourceArn": queue_arn,
+               "functionArn": format!("arn:aws:lambda:us-east-1:{DATA}:function:{function}"),
+               "lastModified": aws_date(at, 0), "state": "Creating",
+               "stateTransitionReason": "USER_INITIATED", "functionResponseTypes": []}),
+    )
+}
+
+/// The trust policy of the instance roles below, as `CreateRole` and `UpdateAssumeRolePolicy`
+/// are sent it, and URL-encoded as IAM returns it.
+const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const EC2_TRUST_ENCODED: &str = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+
+/// Every configuring call the stories above do not tell, each with the standing work it sets up.
+fn configuring_calls(at: &str) -> Vec<Configuring> {
+    const TRAIL_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/CloudTrailRoleForCloudWatchLogs_org-audit";
+    const CONFIG_ROLE: &str = "arn:aws:iam::444455556666:role/config-recorder";
+    const AGGREGATOR_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/config-org-aggregator";
+    const STREAM_ROLE: &str = "arn:aws:iam::444455556666:role/service-role/KinesisFirehoseServiceRole-orders-str-us-east-1-1740000000000";
+    const CLICKS_ROLE: &str = "arn:aws:iam::444455556666:role/service-role/KinesisFirehoseServiceRole-clickstrea-us-east-1-1740000000001";
+    const CWL_KINESIS_ROLE: &str = "arn:aws:iam::444455556666:role/CWLtoKinesisRole";
+    const CWL_FIREHOSE_ROLE: &str = "arn:aws:iam::444455556666:role/CWLtoFirehoseRole";
+    const LOG_DELIVERY_ROLE: &str = "arn:aws:iam::444455556666:role/aws-service-role/delivery.logs.amazonaws.com/AWSServiceRoleForLogDelivery";
+    const INGEST_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/orders-ingest-role-3kq9v1xw";
+    const INGEST_V2_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/orders-ingest-v2-role-5n1c7d3e";
+    const NOTIFY_ROLE: &str = "arn:aws:iam::444455556666:role/service-role/orders-notify-role-v2";
+    const AUDIT_ROLE: &str = "arn:aws:iam::444455556666:role/service-role/orders-audit-role-v2";
+    const CONSUMER_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/orders-queue-consumer-role-7m2p4r8t";
+    const REFUNDS_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/refunds-queue-consumer-role-9w4x6y8z";
+    const CUSTOMERS_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/AWSGlueServiceRole-customers";
+    const RETURNS_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/AWSGlueServiceRole-returns";
+    const CRAWLER_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/AWSGlueServiceRole-orders-crawler";
+    const RECRAWL_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/AWSGlueServiceRole-returns-crawler";
+    const DEV_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/AWSGlueServiceRole-dev-endpoint";
+    const NEW_WORKER_ROLE: &str = "arn:aws:iam::444455556666:role/orders-worker-v2";
+    const BATCH_WORKER_ROLE: &str = "arn:aws:iam::444455556666:role/orders-batch-worker";
+    const REPORTING_ROLE: &str = "arn:aws:iam::444455556666:role/orders-reporting";
+    const RULE_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/Amazon_EventBridge_Invoke_Kinesis_orders";
+    const BUS_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/Amazon_EventBridge_Invoke_Event_Bus_central";
+    const SCHEDULE_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/Amazon_EventBridge_Scheduler_SQS_orders";
+    const RESCHEDULE_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/Amazon_EventBridge_Scheduler_SNS_orders";
+    const DMS_S3_ROLE: &str = "arn:aws:iam::444455556666:role/dms-s3-target-access";
+    const DMS_DYNAMODB_ROLE: &str = "arn:aws:iam::444455556666:role/dms-dynamodb-target-access";
+    const BACKUP_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/AWSBackupDefaultServiceRole";
+    const SETTLE_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/StepFunctions-orders-settle-role-5e6f7a8b";
+    const RECONCILE_ROLE: &str =
+        "arn:aws:iam::444455556666:role/service-role/StepFunctions-orders-reconcile-role-9a0b1c2d";
+
+    let trail_group =
+        format!("arn:aws:logs:us-east-1:{DATA}:log-group:aws-cloudtrail-logs-{DATA}-org-audit:*");
+    let (create_ingest, ingest) = create_function("orders-ingest", INGEST_ROLE);
+    let (create_ingest_v2, ingest_v2) = create_function("orders-ingest-v2", INGEST_V2_ROLE);
+    let (update_notify, notify) = update_function_configuration("orders-notify", NOTIFY_ROLE);
+    let (update_audit, audit) = update_function_configuration("orders-audit", AUDIT_ROLE);
+    let (map_orders, orders_mapping) = create_event_source_mapping(
+        "orders-queue-consumer",
+        "orders-queue",
+        "6d1f3a5c-7e9b-4d2f-8a6c-0e2b4d6f8a1c",
+        at,
+    );
+    let (map_refunds, refunds_mapping) = create_event_source_mapping(
+        "refunds-queue-consumer",
+        "refunds-queue",
+        "9b3d5f7a-1c2e-4a6b-8d0f-2a4c6e8b0d3f",
+        at,
+    );
+    let glue_command = |job: &str| {
+        json!({"name": "glueetl", "pythonVersion": "3",
+               "scriptLocation": format!("s3://aws-glue-assets-{DATA}-us-east-1/scripts/{job}.py")})
+    };
+    let schedule = |name: &str, target: String, role: &str| {
+        json!({"name": name, "groupName": "default", "scheduleExpression": "rate(1 hour)",
+               "scheduleExpressionTimezone": "UTC", "flexibleTimeWindow": {"mode": "OFF"},
+               "target": {"arn": target, "roleArn": role, "input": "{}",
+                          "retryPolicy": {"maximumEventAgeInSeconds": 86400,
+                                          "maximumRetryAttempts": 185}},
+               "state": "ENABLED", "actionAfterCompletion": "NONE",
+               "clientToken": "2b4d6f8a-0c1e-4a3b-9d5f-7a9c1e3b5d7f"})
+    };
+    let schedule_arn = |name: &str| json!({"scheduleArn": format!("arn:aws:scheduler:us-east-1:{DATA}:schedule/default/{name}")});
+    let dms_endpoint = |id: &str,
+                        engine: &str,
+                        display: &str,
+                        role: &str,
+                        settings: (&str, Value)| {
+        let mut endpoint = json!({"endpointIdentifier": id, "endpointType": "TARGET",
+            "engineName": engine, "engineDisplayName": display, "serviceAccessRoleArn": role,
+            "endpointArn": format!("arn:aws:dms:us-east-1:{DATA}:endpoint:{}", id.to_uppercase().replace('-', "")),
+            "status": "active", "sslMode": "none"});
+        endpoint[settings.0] = settings.1;
+        json!({"endpoint": endpoint})
+    };
+    let s3_settings = json!({"serviceAccessRoleArn": DMS_S3_ROLE, "bucketName": "orders-dms",
+                             "bucketFolder": "cdc", "compressionType": "GZIP",
+                             "dataFormat": "parquet"});
+    let dynamodb_settings = json!({"serviceAccessRoleArn": DMS_DYNAMODB_ROLE});
+    let states_machine =
+        |name: &str| format!("arn:aws:states:us-east-1:{DATA}:stateMachine:{name}");
+
+    vec![
+        Configuring {
+            source: "cloudtrail.amazonaws.com",
+            name: "CreateTrail",
+            parameters: json!({"name": "org-audit",
+                "s3BucketName": format!("aws-cloudtrail-logs-{DATA}-org-audit"),
+                "isMultiRegionTrail": true, "includeGlobalServiceEvents": true,
+                "enableLogFileValidation": true, "cloudWatchLogsLogGroupArn": trail_group,
+                "cloudWatchLogsRoleArn": TRAIL_ROLE}),
+            response: json!({"name": "org-audit",
+                "s3BucketName": format!("aws-cloudtrail-logs-{DATA}-org-audit"),
+                "includeGlobalServiceEvents": true, "isMultiRegionTrail": true,
+                "trailARN": format!("arn:aws:cloudtrail:us-east-1:{DATA}:trail/org-audit"),
+                "logFileValidationEnabled": true, "cloudWatchLogsLogGroupArn": trail_group,
+                "cloudWatchLogsRoleArn": TRAIL_ROLE, "isOrganizationTrail": false}),
+            principal: "cloudtrail.amazonaws.com",
+            role: TRAIL_ROLE,
+            session: "CloudTrailCloudWatchLogsDelivery",
+            shape: by_the_service,
+            work: ("logs.amazonaws.com", "CreateLogStream"),
+        },
+        Configuring {
+            // A delivery channel names no role: Config delivers with the recorder's.
+            source: "config.amazonaws.com",
+            name: "PutDeliveryChannel",
+            parameters: json!({"deliveryChannel": {"name": "default",
+                "s3BucketName": format!("config-bucket-{DATA}"), "s3KeyPrefix": "config",
+                "snsTopicARN": format!("arn:aws:sns:us-east-1:{DATA}:config-topic"),
+                "configSnapshotDeliveryProperties": {"deliveryFrequency": "TwentyFour_Hours"}}}),
+            response: Value::Null,
+            principal: "config.amazonaws.com",
+            role: CONFIG_ROLE,
+            session: "AWSConfig-BucketConfigCheck",
+            shape: by_the_service,
+            work: ("s3.amazonaws.com", "GetBucketAcl"),
+        },
+        Configuring {
+            source: "config.amazonaws.com",
+            name: "PutConfigurationAggregator",
+            parameters: json!({"configurationAggregatorName": "org-aggregator",
+                "organizationAggregationSource": {"roleArn": AGGREGATOR_ROLE, "allAwsRegions": true}}),
+            response: json!({"configurationAggregator": {
+                "configurationAggregatorName": "org-aggregator",
+                "configurationAggregatorArn": format!("arn:aws:config:us-east-1:{DATA}:config-aggregator/config-aggregator-k3v9w2xq"),
+                "organizationAggregationSource": {"roleArn": AGGREGATOR_ROLE, "allAwsRegions": true},
+                "creationTime": aws_date(at, 0), "lastUpdatedTime": aws_date(at, 0)}}),
+            principal: "config.amazonaws.com",
+            role: AGGREGATOR_ROLE,
+            session: "AWSConfig-OrganizationAggregator",
+            shape: by_the_service,
+            work: ("organizations.amazonaws.com", "ListAccounts"),
+        },
+        Configuring {
+            source: "firehose.amazonaws.com",
+            name: "CreateDeliveryStream",
+            parameters: json!({"deliveryStreamName": "orders-stream",
+                "deliveryStreamType": "DirectPut",
+                "s3DestinationConfiguration": {"roleARN": STREAM_ROLE,
+                    "bucketARN": "arn:aws:s3:::orders-archive", "prefix": "raw/",
+                    "bufferingHints": {"sizeInMBs": 5, "intervalInSeconds": 300},
+                    "compressionFormat": "GZIP",
+                    "encryptionConfiguration": {"noEncryptionConfig": "NoEncryption"}}}),
+            response: json!({"deliveryStreamARN": format!("arn:aws:firehose:us-east-1:{DATA}:deliverystream/orders-stream")}),
+            principal: "firehose.amazonaws.com",
+            role: STREAM_ROLE,
+            session: "AWSFirehoseToS3",
+            shape: by_the_service,
+            work: ("s3.amazonaws.com", "GetBucketLocation"),
+        },
+        Configuring {
+            source: "firehose.amazonaws.com",
+            name: "UpdateDestination",
+            parameters: json!({"deliveryStreamName": "clickstream",
+                "currentDeliveryStreamVersionId": "3", "destinationId": "destinationId-000000000001",
+                "extendedS3DestinationUpdate": {"roleARN": CLICKS_ROLE,
+                    "bucketARN": "arn:aws:s3:::clickstream-archive", "prefix": "events/",
+                    "bufferingHints": {"sizeInMBs": 64, "intervalInSeconds": 60},
+                    "compressionFormat": "GZIP"}}),
+            response: Value::Null,
+            principal: "firehose.amazonaws.com",
+            role: CLICKS_ROLE,
+            session: "AWSFirehoseToS3",
+            shape: by_the_service,
+            work: ("kms.amazonaws.com", "GenerateDataKey"),
+        },
+        Configuring {
+            source: "logs.amazonaws.com",
+            name: "PutDestination",
+            parameters: json!({"destinationName": "orders-central",
+                "targetArn": format!("arn:aws:kinesis:us-east-1:{DATA}:stream/central-logs"),
+                "roleArn": CWL_KINESIS_ROLE}),
+            response: json!({"destination": {"destinationName": "orders-central",
+                "targetArn": format!("arn:aws:kinesis:us-east-1:{DATA}:stream/central-logs"),
+                "roleArn": CWL_KINESIS_ROLE,
+                "arn": format!("arn:aws:logs:us-east-1:{DATA}:destination:orders-central"),
+                "creationTime": parse(at).timestamp_millis()}}),
+            principal: "logs.amazonaws.com",
+            role: CWL_KINESIS_ROLE,
+            session: "CWLogsDestinationDelivery",
+            shape: by_the_service,
+            work: ("kinesis.amazonaws.com", "PutRecords"),
+        },
+        Configuring {
+            source: "logs.amazonaws.com",
+            name: "PutSubscriptionFilter",
+            parameters: json!({"logGroupName": "/aws/lambda/invoice-export",
+                "filterName": "to-firehose", "filterPattern": "",
+                "destinationArn": format!("arn:aws:firehose:us-east-1:{DATA}:deliverystream/log-archive"),
+                "roleArn": CWL_FIREHOSE_ROLE, "distribution": "ByLogStream"}),
+            response: Value::Null,
+            principal: "logs.amazonaws.com",
+            role: CWL_FIREHOSE_ROLE,
+            session: "CWLogsSubscriptionDelivery",
+            shape: by_the_service,
+            work: ("firehose.amazonaws.com", "PutRecordBatch"),
+        },
+        Configuring {
+            // A delivery destination names no role: vended logs go to Firehose under the
+            // service-linked role of log delivery.
+            source: "logs.amazonaws.com",
+            name: "PutDeliveryDestination",
+            parameters: json!({"name": "vpc-flow-to-firehose", "outputFormat": "json",
+                "deliveryDestinationConfiguration": {"destinationResourceArn":
+                    format!("arn:aws:firehose:us-east-1:{DATA}:deliverystream/vended-logs")}}),
+            response: json!({"deliveryDestination": {"name": "vpc-flow-to-firehose",
+                "arn": format!("arn:aws:logs:us-east-1:{DATA}:delivery-destination:vpc-flow-to-firehose"),
+                "deliveryDestinationType": "FH", "outputFormat": "json",
+                "deliveryDestinationConfiguration": {"destinationResourceArn":
+                    format!("arn:aws:firehose:us-east-1:{DATA}:deliverystream/vended-logs")}}}),
+            principal: "delivery.logs.amazonaws.com",
+            role: LOG_DELIVERY_ROLE,
+            session: "LogDelivery",
+            shape: by_the_service,
+            work: ("firehose.amazonaws.com", "PutRecordBatch"),
+        },
+        Configuring {
+            source: "lambda.amazonaws.com",
+            name: "CreateFunction20150331",
+            parameters: create_ingest,
+            response: ingest,
+            principal: "lambda.amazonaws.com",
+            role: INGEST_ROLE,
+            session: "orders-ingest",
+            shape: in_its_function,
+            work: ("secretsmanager.amazonaws.com", "GetSecretValue"),
+        },
+        Configuring {
+            source: "lambda.amazonaws.com",
+            name: "CreateFunction",
+            parameters: create_ingest_v2,
+            response: ingest_v2,
+            principal: "lambda.amazonaws.com",
+            role: INGEST_V2_ROLE,
+            session: "orders-ingest-v2",
+            shape: in_its_function,
+            work: ("secretsmanager.amazonaws.com", "GetSecretValue"),
+        },
+        Configuring {
+            source: "lambda.amazonaws.com",
+            name: "UpdateFunctionConfiguration20150331v2",
+            parameters: update_notify,
+            response: notify,
+            principal: "lambda.amazonaws.com",
+            role: NOTIFY_ROLE,
+            session: "orders-notify",
+            shape: in_its_function,
+            work: ("dynamodb.amazonaws.com", "DescribeTable"),
+        },
+        Configuring {
+            source: "lambda.amazonaws.com",
+            name: "UpdateFunctionConfiguration",
+            parameters: update_audit,
+            response: audit,
+            principal: "lambda.amazonaws.com",
+            role: AUDIT_ROLE,
+            session: "orders-audit",
+            shape: in_its_function,
+            work: ("dynamodb.amazonaws.com", "DescribeTable"),
+        },
+        Configuring {
+            source: "lambda.amazonaws.com",
+            name: "CreateEventSourceMapping20150331",
+            parameters: map_orders,
+            response: orders_mapping,
+            principal: "lambda.amazonaws.com",
+            role: CONSUMER_ROLE,
+            session: "orders-queue-consumer",
+            shape: by_the_service,
+            work: ("sqs.amazonaws.com", "GetQueueAttributes"),
+        },
+        Configuring {
+            source: "lambda.amazonaws.com",
+            name: "CreateEventSourceMapping",
+            parameters: map_refunds,
+            response: refunds_mapping,
+            principal: "lambda.amazonaws.com",
+            role: REFUNDS_ROLE,
+            session: "refunds-queue-consumer",
+            shape: by_the_service,
+            work: ("sqs.amazonaws.com", "GetQueueAttributes"),
+        },
+        Configuring {
+            source: "glue.amazonaws.com",
+            name: "CreateJob",
+            parameters: json!({"name": "customers-dedupe", "role": CUSTOMERS_ROLE,
+                "command": glue_command("customers-dedupe"),
+                "defaultArguments": {"--job-language": "python", "--enable-metrics": "true"},
+                "maxRetries": 0, "timeout": 2880, "glueVersion": "4.0",
+                "numberOfWorkers": 10, "workerType": "G.1X"}),
+            response: json!({"name": "customers-dedupe"}),
+            principal: "glue.amazonaws.com",
+            role: CUSTOMERS_ROLE,
+            session: "GlueJobRunnerSession",
+            shape: as_logged,
+            work: ("s3.amazonaws.com", "GetObject"),
+        },
+        Configuring {
+            source: "glue.amazonaws.com",
+            name: "UpdateJob",
+            parameters: json!({"jobName": "returns-compact", "jobUpdate": {
+                "role": RETURNS_ROLE, "command": glue_command("returns-compact"),
+                "glueVersion": "4.0", "numberOfWorkers": 4, "workerType": "G.1X"}}),
+            response: json!({"jobName": "returns-compact"}),
+            principal: "glue.amazonaws.com",
+            role: RETURNS_ROLE,
+            session: "GlueJobRunnerSession",
+            shape: as_logged,
+            work: ("s3.amazonaws.com", "GetObject"),
+        },
+        Configuring {
+            source: "glue.amazonaws.com",
+            name: "CreateCrawler",
+            parameters: json!({"name": "orders-lake-crawler", "role": CRAWLER_ROLE,
+                "databaseName": "sales",
+                "targets": {"s3Targets": [{"path": "s3://orders-lake/curated/"}]},
+                "schedule": "cron(0 2 * * ? *)",
+                "schemaChangePolicy": {"updateBehavior": "UPDATE_IN_DATABASE",
+                                       "deleteBehavior": "LOG"}}),
+            response: Value::Null,
+            principal: "glue.amazonaws.com",
+            role: CRAWLER_ROLE,
+            session: "AWS-Crawler",
+            shape: as_logged,
+            work: ("glue.amazonaws.com", "GetDatabase"),
+        },
+        Configuring {
+            source: "glue.amazonaws.com",
+            name: "UpdateCrawler",
+            parameters: json!({"name": "returns-crawler", "role": RECRAWL_ROLE,
+                "schedule": "cron(0 3 * * ? *)"}),
+            response: Value::Null,
+            principal: "glue.amazonaws.com",
+            role: RECRAWL_ROLE,
+            session: "AWS-Crawler",
+            shape: as_logged,
+            work: ("glue.amazonaws.com", "GetTable"),
+        },
+        Configuring {
+            source: "glue.amazonaws.com",
+            name: "CreateDevEndpoint",
+            parameters: json!({"endpointName": "orders-dev", "roleArn": DEV_ROLE,
+                "numberOfNodes": 2, "glueVersion": "1.0",
+                "arguments": {"GLUE_PYTHON_VERSION": "3", "--enable-glue-datacatalog": ""}}),
+            response: json!({"endpointName": "orders-dev", "status": "PROVISIONING",
+                "roleArn": DEV_ROLE, "numberOfNodes": 2, "glueVersion": "1.0",
+                "availabilityZone": "us-east-1a", "createdTimestamp": aws_date(at, 0),
+                "arguments": {"GLUE_PYTHON_VERSION": "3", "--enable-glue-datacatalog": ""}}),
+            principal: "glue.amazonaws.com",
+            role: DEV_ROLE,
+            session: "GlueDevEndpointSession",
+            shape: as_logged,
+            work: ("s3.amazonaws.com", "GetObject"),
+        },
+        Configuring {
+            source: "iam.amazonaws.com",
+            name: "CreateRole",
+            parameters: json!({"roleName": "orders-worker-v2", "path": "/",
+                "assumeRolePolicyDocument": EC2_TRUST,
+                "description": "Orders workers, second generation"}),
+            response: json!({"role": {"path": "/", "roleName": "orders-worker-v2",
+                "roleId": "AROAWO645SY5ORDWRKV2X", "arn": NEW_WORKER_ROLE,
+                "createDate": aws_date(at, 0),
+                "assumeRolePolicyDocument": EC2_TRUST_ENCODED}}),
+            principal: "ec2.amazonaws.com",
+            role: NEW_WORKER_ROLE,
+            session: "i-0c1d2e3f4a5b6c7d8",
+            shape: on_its_instance,
+            work: ("ssm.amazonaws.com", "UpdateInstanceInformation"),
+        },
+        Configuring {
+            source: "iam.amazonaws.com",
+            name: "UpdateAssumeRolePolicy",
+            parameters: json!({"roleName": "orders-batch-worker", "policyDocument": EC2_TRUST}),
+            response: Value::Null,
+            principal: "ec2.amazonaws.com",
+            role: BATCH_WORKER_ROLE,
+            session: "i-0d2e3f4a5b6c7d8e9",
+            shape: on_its_instance,
+            work: ("ec2.amazonaws.com", "DescribeTags"),
+        },
+        Configuring {
+            source: "iam.amazonaws.com",
+            name: "AddRoleToInstanceProfile",
+            parameters: json!({"instanceProfileName": "orders-reporting",
+                "roleName": "orders-reporting"}),
+            response: Value::Null,
+            principal: "ec2.amazonaws.com",
+            role: REPORTING_ROLE,
+            session: "i-0e3f4a5b6c7d8e9f0",
+            shape: on_its_instance,
+            work: ("s3.amazonaws.com", "GetObject"),
+        },
+        Configuring {
+            // A Kinesis target: its delivery (PutRecords) is no trigger of the table.
+            source: "events.amazonaws.com",
+            name: "PutTargets",
+            parameters: json!({"rule": "orders-changed", "eventBusName": "default",
+                "targets": [{"id": "to-kinesis",
+                    "arn": format!("arn:aws:kinesis:us-east-1:{DATA}:stream/orders-events"),
+                    "roleArn": RULE_ROLE,
+                    "kinesisParameters": {"partitionKeyPath": "$.detail.orderId"}}]}),
+            response: json!({"failedEntryCount": 0, "failedEntries": []}),
+            principal: "events.amazonaws.com",
+            role: RULE_ROLE,
+            session: "8f3a1c5e7b9d2f4a6c8e0b1d3f5a7c9e",
+            shape: by_the_service,
+            work: ("kinesis.amazonaws.com", "PutRecord"),
+        },
+        Configuring {
+            source: "events.amazonaws.com",
+            name: "PutRule",
+            parameters: json!({"name": "orders-to-central", "eventBusName": "default",
+                "eventPattern": "{\"source\":[\"orders.app\"]}", "state": "ENABLED",
+                "roleArn": BUS_ROLE}),
+            response: json!({"ruleArn": format!("arn:aws:events:us-east-1:{DATA}:rule/orders-to-central")}),
+            principal: "events.amazonaws.com",
+            role: BUS_ROLE,
+            session: "3e5a7c9b1d2f4a6c8e0b2d4f6a8c0e1b",
+            shape: by_the_service,
+            work: ("events.amazonaws.com", "PutEvents"),
+        },
+        Configuring {
+            source: "scheduler.amazonaws.com",
+            name: "CreateSchedule",
+            parameters: schedule(
+                "orders-hourly-report",
+                format!("arn:aws:sqs:us-east-1:{DATA}:orders-reports"),
+                SCHEDULE_ROLE,
+            ),
+            response: schedule_arn("orders-hourly-report"),
+            principal: "scheduler.amazonaws.com",
+            role: SCHEDULE_ROLE,
+            session: "2f6b8d0e4a1c3e5f7a9b1d3f5e7c9a0b",
+            shape: by_the_service,
+            work: ("sqs.amazonaws.com", "SendMessage"),
+        },
+        Configuring {
+            source: "scheduler.amazonaws.com",
+            name: "UpdateSchedule",
+            parameters: schedule(
+                "orders-daily-digest",
+                format!("arn:aws:sns:us-east-1:{DATA}:orders-digest"),
+                RESCHEDULE_ROLE,
+            ),
+            response: schedule_arn("orders-daily-digest"),
+            principal: "scheduler.amazonaws.com",
+            role: RESCHEDULE_ROLE,
+            session: "7a9c1e3b5d7f9a0c2e4b6d8f0a1c3e5b",
+            shape: by_the_service,
+            work: ("sns.amazonaws.com", "Publish"),
+        },
+        Configuring {
+            source: "dms.amazonaws.com",
+            name: "CreateEndpoint",
+            parameters: json!({"endpointIdentifier": "orders-s3-target", "endpointType": "target",
+                "engineName": "s3", "serviceAccessRoleArn": DMS_S3_ROLE,
+                "s3Settings": s3_settings.clone()}),
+            response: dms_endpoint(
+                "orders-s3-target",
+                "s3",
+                "Amazon S3",
+                DMS_S3_ROLE,
+                ("s3Settings", s3_settings),
+            ),
+            principal: "dms.amazonaws.com",
+            role: DMS_S3_ROLE,
+            session: "dms-s3-target-access",
+            shape: by_the_service,
+            work: ("s3.amazonaws.com", "GetBucketLocation"),
+        },
+        Configuring {
+            source: "dms.amazonaws.com",
+            name: "ModifyEndpoint",
+            parameters: json!({"endpointArn": format!("arn:aws:dms:us-east-1:{DATA}:endpoint:ORDERSDYNAMODBTARGET"),
+                "serviceAccessRoleArn": DMS_DYNAMODB_ROLE,
+                "dynamoDbSettings": dynamodb_settings.clone()}),
+            response: dms_endpoint(
+                "orders-dynamodb-target",
+                "dynamodb",
+                "Amazon DynamoDB",
+                DMS_DYNAMODB_ROLE,
+                ("dynamoDbSettings", dynamodb_settings),
+            ),
+            principal: "dms.amazonaws.com",
+            role: DMS_DYNAMODB_ROLE,
+            session: "dms-dynamodb-target-access",
+            shape: by_the_service,
+            work: ("dynamodb.amazonaws.com", "DescribeTable"),
+        },
+        Configuring {
+            source: "backup.amazonaws.com",
+            name: "CreateBackupSelection",
+            parameters: json!({"backupPlanId": "8f2c4a6e-1b3d-4f5a-9c7e-2d4f6a8b0c1e",
+                "backupSelection": {"selectionName": "orders-tables", "iamRoleArn": BACKUP_ROLE,
+                    "resources": [format!("arn:aws:dynamodb:us-east-1:{DATA}:table/orders")]},
+                "creatorRequestId": "4a6c8e0b-2d4f-4a6c-8e0b-2d4f6a8c0e1b"}),
+            response: json!({"selectionId": "5b7d9f1a-3c5e-4b7d-9f1a-3c5e7b9d1f3a",
+                "backupPlanId": "8f2c4a6e-1b3d-4f5a-9c7e-2d4f6a8b0c1e",
+                "creationDate": aws_date(at, 0)}),
+            principal: "backup.amazonaws.com",
+            role: BACKUP_ROLE,
+            session: "AWSBackup-AWSBackupDefaultServiceRole",
+            shape: by_the_service,
+            work: ("dynamodb.amazonaws.com", "CreateBackup"),
+        },
+        Configuring {
+            source: "states.amazonaws.com",
+            name: "CreateStateMachine",
+            parameters: json!({"name": "orders-settle",
+                "definition": "HIDDEN_DUE_TO_SECURITY_REASONS", "roleArn": SETTLE_ROLE,
+                "type": "STANDARD",
+                "loggingConfiguration": {"level": "OFF", "includeExecutionData": false},
+                "tracingConfiguration": {"enabled": false}}),
+            response: json!({"stateMachineArn": states_machine("orders-settle"),
+                "creationDate": aws_date(at, 0)}),
+            principal: "states.amazonaws.com",
+            role: SETTLE_ROLE,
+            session: "kLmNbVcXzAsDfGhJqWeRtYuIoPzXcVbN",
+            shape: by_the_service,
+            work: ("sns.amazonaws.com", "Publish"),
+        },
+        Configuring {
+            source: "states.amazonaws.com",
+            name: "UpdateStateMachine",
+            parameters: json!({"stateMachineArn": states_machine("orders-reconcile"),
+                "roleArn": RECONCILE_ROLE, "definition": "HIDDEN_DUE_TO_SECURITY_REASONS"}),
+            response: json!({"updateDate": aws_date(at, 0),
+                "revisionId": "0c2e4a6b-8d0f-4a2c-9e4b-6d8f0a2c4e6b"}),
+            principal: "states.amazonaws.com",
+            role: RECONCILE_ROLE,
+            session: "pOiUyTrEwQaSdFgHjKlZxCvBnMqWeRtY",
+            shape: by_the_service,
+            work: ("dynamodb.amazonaws.com", "DescribeTable"),
+        },
+    ]
+}
+
+#[test]
+fn every_configuring_call_in_the_table_is_standing_configuration() {
+    // For every configuring call of the built-in table that the stories above do not tell: a
+    // person makes it, and one to ten seconds later the service assumes the role it set up and
+    // makes one call. Nothing in the logs started that work (no call of the trigger table): the
+    // session is the service's own, never identity_lost, and the configuring call is no cause.
+    let at = t("09:00:00");
+    let cases = configuring_calls(&at);
+    let triggers = table_calls("trigger");
+    let configuration = table_calls("configuration");
+    let pair = |source: &str, name: &str| (source.to_owned(), name.to_owned());
+    let told: Vec<(String, String)> = cases
+        .iter()
+        .map(|c| pair(c.source, c.name))
+        .chain(TOLD_ABOVE.iter().map(|&(source, name)| pair(source, name)))
+        .collect();
+    for call in &configuration {
+        assert!(told.contains(call), "{call:?} of the table is in no story");
+    }
+    for (i, case) in cases.iter().enumerate() {
+        let label = format!("{} {}", case.source, case.name);
+        let call = pair(case.source, case.name);
+        assert!(
+            configuration.contains(&call),
+            "{label}: not a configuring call of the table"
+        );
+        assert_eq!(
+            told.iter().filter(|c| **c == call).count(),
+            1,
+            "{label}: told twice"
+        );
+        assert!(!triggers.contains(&call), "{label}: a trigger of the table");
+        let work = pair(case.work.0, case.work.1);
+        assert!(
+            !triggers.contains(&work),
+            "{label}: its work {work:?} is a trigger"
+        );
+
+        let n = 3 * i as u32;
+        let (call_id, assume_id, work_id) =
+            (uuid(0xb1, n + 1), uuid(0xb1, n + 2), uuid(0xb1, n + 3));
+        let created = later(&at, 1 + (i as i64 % 10));
+        let session = (case.shape)(started(
+            case.principal,
+            case.role,
+            case.session,
+            &format!("CFGTBL{i:02}"),
+            &created,
+        ));
+        let dir = estate(&[(
+            "0905",
+            vec![
+                request(
+                    &call_id,
+                    &at,
+                    person(PEOPLE[i % PEOPLE.len()]),
+                    case.source,
+                    case.name,
+                    case.parameters.clone(),
+                    case.response.clone(),
+                ),
+                session.assume_role(&assume_id),
+                session.call(&work_id, &later(&created, 1), case.work.0, case.work.1),
+            ],
+        )]);
+
+        // The same checks as assert_service_work, each naming the case.
+        let document = scan(&dir, &[]);
+        assert_eq!(
+            identity_lost(&document),
+            Vec::<Value>::new(),
+            "{label}: the service's session is no one's request going on"
+        );
+        let coverage = &document["summary"]["coverage"];
+        assert_eq!(coverage["lost"], 0, "{label}: {coverage:#}");
+        assert_eq!(
+            coverage["service"], 2,
+            "{label}: the AssumeRole and the session's call are the service's: {coverage:#}"
+        );
+        assert!(
+            !document["findings"].to_string().contains(&call_id),
+            "{label}: the configuring call is no cause: {:#}",
+            document["findings"]
+        );
+        let chains = chains(&dir);
+        for (human, node) in nodes_of(&chains, &session.key) {
+            assert_eq!(
+                node["status"], "service",
+                "{label}, in {human}'s chain: {node:#}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rival_chosen_by_timing_does_not_change_the_fingerprint_and_the_table_says_so() {
+    // alice and bob start the shared Glue job seconds apart; Glue assumes its role once. The
+    // finding names the nearer caller and lists the other. A later delivery adds carol's call,
+    // nearer still: the chosen person changes, the baseline fingerprint must not.
+    let job = glue_job("GLUEFPR1", &t("09:00:30"));
+    let base = vec![
+        start_job_run(&uuid(0xc1, 1), &t("09:00:10"), person("alice")),
+        start_job_run(&uuid(0xc1, 2), &t("09:00:20"), person("bob")),
+        job.assume_role(&uuid(0xc1, 3)),
+        job.read(&uuid(0xc1, 4), &t("09:00:33")),
+    ];
+    let first = estate(&[("0905", base.clone())]);
+    let before = only_lost(&scan(&first, &[]));
+    assert_eq!(before["human"], email("bob"));
+    let mut more = base;
+    more.push(start_job_run(
+        &uuid(0xc1, 5),
+        &t("09:00:25"),
+        person("carol"),
+    ));
+    let second = estate(&[("0905", more)]);
+    let after = only_lost(&scan(&second, &[]));
+    assert_eq!(after["human"], email("carol"));
+    assert_eq!(before["fingerprint"], after["fingerprint"]);
+
+    let table = tip()
+        .args(["scan", "--color", "never"])
+        .arg(second.path())
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.contains("(or 2 others)"), "{table}");
+}
