@@ -127,7 +127,8 @@ fn issued<'a>(response: &'a RawValue, request: Option<&'a RawValue>) -> Option<I
         return None;
     }
     let response: RawIssuedResponse<'a> = serde_json::from_str(response.get()).ok()?;
-    let credentials = response.credentials.0?;
+    // STS calls return `credentials`; IAM `CreateAccessKey` returns the new key as `accessKey`.
+    let credentials = response.credentials.0.or(response.access_key.0)?;
     let expires = credentials.expiration.get().and_then(parse_expiration);
     let access_key = credentials.access_key_id.into_cow()?;
     let request: RawIssuingRequest<'a> = request

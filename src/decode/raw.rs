@@ -271,6 +271,9 @@ pub(crate) struct RawInScopeOf<'a> {
 pub(crate) struct RawIssuedResponse<'a> {
     #[serde(rename = "credentials", borrow, default)]
     pub(crate) credentials: Lenient<RawCredentials<'a>>,
+    /// IAM `CreateAccessKey`: a new long-term key.
+    #[serde(rename = "accessKey", borrow, default)]
+    pub(crate) access_key: Lenient<RawCredentials<'a>>,
     #[serde(rename = "sourceIdentity", borrow, default)]
     pub(crate) source_identity: Text<'a>,
 }

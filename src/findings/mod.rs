@@ -124,6 +124,20 @@ pub struct Finding {
     pub candidates: Vec<CandidateCause>,
     /// How many calls could have caused it.
     pub candidates_total: u64,
+    /// For `long_lived_key`: the access key id.
+    pub access_key: Option<String>,
+    /// For `long_lived_key`: the principal and call that created the key, when the logs hold
+    /// `CreateAccessKey`.
+    pub created_by: Option<CreatedBy>,
+}
+
+/// Who created a long-term key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedBy {
+    /// The creating principal, as shown.
+    pub principal: String,
+    /// The `CreateAccessKey` call.
+    pub event_id: Option<String>,
 }
 
 /// At most this many candidates are listed on a finding.
@@ -173,6 +187,17 @@ impl Finding {
         } else {
             self.human.as_deref().unwrap_or("")
         };
+        // A long-term key is the same problem for as long as the key exists, whatever the
+        // time window or the first service it called.
+        if let (Kind::LongLivedKey, Some(key)) = (self.kind, self.access_key.as_deref()) {
+            let account = self.accounts.first().map_or("", String::as_str);
+            let text = format!("{}|{key}|{account}", self.kind.as_str());
+            return Sha256::digest(text.as_bytes())
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+        }
         let text = format!(
             "{}|{}|{}|{}",
             self.kind.as_str(),
@@ -279,37 +304,11 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             break_file: None,
             candidates,
             candidates_total,
+            access_key: None,
+            created_by: None,
         });
     }
-    for chain in &graph.chains {
-        let root = &sessions[chain.root];
-        if !root
-            .access_key
-            .as_deref()
-            .is_some_and(|k| k.starts_with("AKIA"))
-        {
-            continue;
-        }
-        let (events, accounts) = whole_chain(graph, &chain.sessions);
-        findings.push(Finding {
-            kind: Kind::LongLivedKey,
-            severity: Kind::LongLivedKey.severity(),
-            human: Some(graph.display(&chain.human)),
-            evidence: Some(chain.evidence),
-            chain_id: Some(chain.id.clone()),
-            session: chain.root,
-            break_event_id: root.first.id.clone(),
-            break_time: root.first.time,
-            service: root.first.source.clone(),
-            role_arn: None,
-            link: None,
-            events_after_break: events,
-            accounts,
-            break_file: None,
-            candidates: Vec::new(),
-            candidates_total: 0,
-        });
-    }
+    findings.extend(long_lived_keys(graph, &children));
     findings.sort_by(|a, b| {
         (
             b.severity,
@@ -326,6 +325,69 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
                 &sessions[b.session].key,
             ))
     });
+    findings
+}
+
+/// One `long_lived_key` finding per long-term key (`AKIA…`) that a person's chain uses, whether
+/// the key roots its chain or sits inside one (a key created by another session). A key created
+/// by another principal (a persistence step) is high.
+fn long_lived_keys(graph: &Graph, children: &[Vec<usize>]) -> Vec<Finding> {
+    let sessions = &graph.estate.sessions;
+    let mut findings = Vec::new();
+    for (s, session) in sessions.iter().enumerate() {
+        let Some(key) = session
+            .access_key
+            .as_deref()
+            .filter(|k| k.starts_with("AKIA"))
+        else {
+            continue;
+        };
+        let a = &graph.attribution[s];
+        let Some(human) = a.human.as_ref() else {
+            continue;
+        };
+        let chain = a
+            .chain_root
+            .and_then(|root| graph.chains.iter().find(|c| c.root == root));
+        let (events, accounts) = match chain {
+            Some(chain) if chain.root == s => whole_chain(graph, &chain.sessions),
+            _ => run_below(graph, children, s, a.status),
+        };
+        let created_by = graph.parents[s]
+            .as_ref()
+            .filter(|edge| edge.via.name == "CreateAccessKey")
+            .map(|edge| CreatedBy {
+                principal: sessions[edge.parent].label.clone(),
+                event_id: edge.via.id.clone(),
+            });
+        let by_another = created_by
+            .as_ref()
+            .is_some_and(|c| session.arn.as_deref() != Some(c.principal.as_str()));
+        findings.push(Finding {
+            kind: Kind::LongLivedKey,
+            severity: if by_another {
+                Severity::High
+            } else {
+                Kind::LongLivedKey.severity()
+            },
+            human: Some(graph.display(human)),
+            evidence: chain.map(|c| c.evidence).or(a.evidence),
+            chain_id: chain.map(|c| c.id.clone()),
+            session: s,
+            break_event_id: session.first.id.clone(),
+            break_time: session.first.time,
+            service: session.first.source.clone(),
+            role_arn: None,
+            link: None,
+            events_after_break: events,
+            accounts,
+            break_file: None,
+            candidates: Vec::new(),
+            candidates_total: 0,
+            access_key: Some(key.to_owned()),
+            created_by,
+        });
+    }
     findings
 }
 

@@ -41,6 +41,16 @@ struct FindingOut<'r> {
     candidates: Vec<CandidateOut<'r>>,
     #[serde(skip_serializing_if = "is_zero")]
     candidates_total: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_key_id: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<CreatedByOut<'r>>,
+}
+
+#[derive(Serialize)]
+struct CreatedByOut<'r> {
+    principal: &'r str,
+    event_id: Option<&'r str>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +93,11 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
                 })
                 .collect(),
             candidates_total: f.candidates_total,
+            access_key_id: f.access_key.as_deref(),
+            created_by: f.created_by.as_ref().map(|c| CreatedByOut {
+                principal: &c.principal,
+                event_id: c.event_id.as_deref(),
+            }),
         }
     }
 }

@@ -11,6 +11,7 @@ mod export; // Parquet and CSV export, read back
 mod gate; // CI gate: SARIF, JSON Lines, CSV, Markdown, exports, policy file, baselines
 mod incident; // timelines, chains in four formats, people by name, the HTML report
 mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, arrays
+mod keys; // long-term keys: created keys linked, findings named by key
 mod linking; // edge kinds and identity traps on small hand-built estates
 mod sample; // the bundled sample estate, against its answer key
 mod util;
