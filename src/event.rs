@@ -117,6 +117,8 @@ pub struct Actor<'a> {
     pub access_key: Option<Cow<'a, str>>,
     /// `userName`.
     pub user_name: Option<Cow<'a, str>>,
+    /// `identityProvider` of a web identity or SAML user.
+    pub identity_provider: Option<Cow<'a, str>>,
     /// `invokedBy`: a service acting for the caller, or acting itself.
     pub invoked_by: Option<Cow<'a, str>>,
     /// `credentialId` of Identity Center bearer-token calls.

@@ -20,13 +20,50 @@ pub enum HumanId {
     Name(String),
     /// A principal ARN: an IAM user, a root user, a federated user.
     Principal(String),
+    /// Not a person: a workload's web identity (a GitHub Actions or EKS subject, a Cognito
+    /// identity), named by its subject.
+    Workload(String),
+}
+
+/// What kind of principal a chain starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// A person.
+    Person,
+    /// A workload acting with a web identity of its own.
+    Workload,
+    /// An AWS service.
+    Service,
+}
+
+impl PrincipalKind {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Person => "person",
+            PrincipalKind::Workload => "workload",
+            PrincipalKind::Service => "service",
+        }
+    }
 }
 
 impl HumanId {
     /// The key as written in reports when no friendlier name is known.
     pub fn key(&self) -> &str {
         match self {
-            HumanId::IdentityCenter(id) | HumanId::Name(id) | HumanId::Principal(id) => id,
+            HumanId::IdentityCenter(id)
+            | HumanId::Name(id)
+            | HumanId::Principal(id)
+            | HumanId::Workload(id) => id,
+        }
+    }
+
+    /// A person, or a workload.
+    pub fn kind(&self) -> PrincipalKind {
+        match self {
+            HumanId::Workload(_) => PrincipalKind::Workload,
+            _ => PrincipalKind::Person,
         }
     }
 }
@@ -220,6 +257,11 @@ fn person_principal(actor: &Actor<'_>) -> Option<HumanId> {
         // `cloudtrail-track-privileged-tasks`).
         IdentityKind::Root if actor.assumed_root => None,
         IdentityKind::IamUser | IdentityKind::Root | IdentityKind::FederatedUser => arn(),
+        IdentityKind::WebIdentityUser if is_workload_identity(actor) => actor
+            .user_name
+            .as_deref()
+            .or(actor.principal_id.as_deref())
+            .map(|n| HumanId::Workload(n.to_owned())),
         IdentityKind::IdentityCenterUser
         | IdentityKind::Unknown
         | IdentityKind::SamlUser
@@ -232,6 +274,36 @@ fn person_principal(actor: &Actor<'_>) -> Option<HumanId> {
             .map(|(_, session)| HumanId::Name(session.to_owned())),
         _ => None,
     }
+}
+
+/// Web identity providers and subjects that belong to workloads, not people: GitHub Actions
+/// (`token.actions.githubusercontent.com`, subjects `repo:…`), EKS service accounts
+/// (`oidc.eks.<region>.amazonaws.com`, `system:serviceaccount:…`), Cognito identity pools, and
+/// IAM Roles Anywhere (IAM user guide, `id_roles_providers_oidc`; CloudTrail user guide,
+/// `cloudtrail-event-reference-user-identity`).
+const WORKLOAD_MARKS: [&str; 6] = [
+    "token.actions.githubusercontent.com",
+    "oidc.eks.",
+    "cognito-identity.amazonaws.com",
+    "rolesanywhere.amazonaws.com",
+    "repo:",
+    "system:serviceaccount:",
+];
+
+/// Whether a web identity user is a workload (see [`WORKLOAD_MARKS`]).
+fn is_workload_identity(actor: &Actor<'_>) -> bool {
+    [
+        actor.identity_provider.as_deref(),
+        actor.principal_id.as_deref(),
+        actor.user_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| {
+        WORKLOAD_MARKS
+            .iter()
+            .any(|mark| text.starts_with(mark) || text.contains(&format!("/{mark}")))
+    })
 }
 
 /// Identity Center permission-set roles live under `aws-reserved/sso.amazonaws.com/` and are

@@ -106,6 +106,7 @@ fn actor(raw: crate::decode::raw::RawUserIdentity<'_>) -> Actor<'_> {
         account_id: raw.account_id.into_cow(),
         access_key: raw.access_key_id.into_cow(),
         user_name: raw.user_name.into_cow(),
+        identity_provider: raw.identity_provider.into_cow(),
         invoked_by: raw.invoked_by.into_cow(),
         credential_id: raw.credential_id.into_cow(),
         issuer_arn: issuer.arn.into_cow(),

@@ -317,7 +317,11 @@ impl Assembly {
             .iter()
             .filter_map(|a| a.human.as_ref())
             .collect();
-        summary.humans = humans.len() as u64;
+        summary.humans = humans
+            .iter()
+            .filter(|h| h.kind() == crate::identity::PrincipalKind::Person)
+            .count() as u64;
+        summary.workloads = humans.len() as u64 - summary.humans;
         // Sessions seen only through out-of-scope calls kept for linking are not counted.
         summary.sessions = graph
             .estate

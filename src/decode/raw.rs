@@ -207,6 +207,8 @@ pub(crate) struct RawUserIdentity<'a> {
     pub(crate) account_id: Text<'a>,
     #[serde(rename = "accessKeyId", borrow, default)]
     pub(crate) access_key_id: Text<'a>,
+    #[serde(rename = "identityProvider", borrow, default)]
+    pub(crate) identity_provider: Text<'a>,
     #[serde(rename = "userName", borrow, default)]
     pub(crate) user_name: Text<'a>,
     #[serde(rename = "invokedBy", borrow, default)]

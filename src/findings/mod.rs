@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::estate::Session;
-use crate::identity::{Evidence, role_name};
+use crate::identity::{Evidence, HumanId, PrincipalKind, role_name};
 use crate::link::{Confidence, Graph, Status};
 
 pub use rules::{RULES, Rule};
@@ -124,6 +124,8 @@ pub struct Finding {
     pub candidates: Vec<CandidateCause>,
     /// How many calls could have caused it.
     pub candidates_total: u64,
+    /// Whether the chain starts from a person or a workload (`None`: nobody found).
+    pub principal_kind: Option<PrincipalKind>,
     /// For `long_lived_key`: the access key id.
     pub access_key: Option<String>,
     /// For `long_lived_key`: the principal and call that created the key, when the logs hold
@@ -304,6 +306,7 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             break_file: None,
             candidates,
             candidates_total,
+            principal_kind: a.human.as_ref().map(HumanId::kind),
             access_key: None,
             created_by: None,
         });
@@ -384,6 +387,7 @@ fn long_lived_keys(graph: &Graph, children: &[Vec<usize>]) -> Vec<Finding> {
             break_file: None,
             candidates: Vec::new(),
             candidates_total: 0,
+            principal_kind: Some(human.kind()),
             access_key: Some(key.to_owned()),
             created_by,
         });

@@ -277,7 +277,7 @@ impl Graph {
                             .get(id)
                             .is_some_and(|n| n.to_lowercase() == wanted)
                 }
-                HumanId::Name(name) => name.to_lowercase() == wanted,
+                HumanId::Name(name) | HumanId::Workload(name) => name.to_lowercase() == wanted,
                 HumanId::Principal(arn) => {
                     arn == text || arn.rsplit_once('/').is_some_and(|(_, name)| name == text)
                 }

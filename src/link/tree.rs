@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Chain, Confidence, EdgeKind, Graph, Status};
-use crate::identity::Evidence;
+use crate::identity::{Evidence, PrincipalKind};
 
 /// One session of a chain, with its place in the tree.
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +55,8 @@ pub struct ChainView {
     pub id: String,
     /// The person, as shown.
     pub human: String,
+    /// A person, or a workload with a web identity of its own.
+    pub principal_kind: PrincipalKind,
     /// How the root names them.
     pub evidence: Evidence,
     /// Sessions, depth first, children in time order.
@@ -107,6 +109,7 @@ impl Graph {
         ChainView {
             id: chain.id.clone(),
             human: self.display(&chain.human),
+            principal_kind: chain.human.kind(),
             evidence: chain.evidence,
             nodes,
         }

@@ -41,6 +41,7 @@ struct FindingOut<'r> {
     candidates: Vec<CandidateOut<'r>>,
     #[serde(skip_serializing_if = "is_zero")]
     candidates_total: u64,
+    principal_kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_key_id: Option<&'r str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,6 +94,7 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
                 })
                 .collect(),
             candidates_total: f.candidates_total,
+            principal_kind: f.principal_kind.map(|k| k.as_str()),
             access_key_id: f.access_key.as_deref(),
             created_by: f.created_by.as_ref().map(|c| CreatedByOut {
                 principal: &c.principal,

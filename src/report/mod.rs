@@ -127,6 +127,9 @@ pub struct Summary {
     pub filtered: u64,
     /// Distinct people.
     pub humans: u64,
+    /// Workloads (web identities of GitHub Actions, EKS, Cognito, Roles Anywhere) that started
+    /// chains; not counted as people.
+    pub workloads: u64,
     /// Sessions (sets of credentials).
     pub sessions: u64,
     /// Chains (trees of sessions started by one person).

@@ -16,3 +16,4 @@ mod linking; // edge kinds and identity traps on small hand-built estates
 mod sample; // the bundled sample estate, against its answer key
 mod util;
 mod verify; // offline integrity validation against digest files
+mod workloads; // web identities of workloads are not people
