@@ -284,6 +284,7 @@ enum Slot {
     Service,
     Copy(u32),
     Nobody,
+    NotAuditable,
 }
 
 /// Why a record did not become an event.
@@ -338,6 +339,7 @@ pub struct FileOutcome {
     slots: Vec<(u64, Slot)>,
     service_events: u64,
     nobody_events: u64,
+    not_auditable: u64,
     /// Counts.
     pub stats: FileStats,
 }
@@ -434,6 +436,12 @@ impl FileOutcome {
                 let index = self.session_index(key, event);
                 self.sessions[index as usize].add(event);
                 Slot::Session(index)
+            }
+            // A record with no `userIdentity` at all (an export that strips it) names nobody
+            // and cannot be audited: it is not `unattributed`, which says an identity was there.
+            Acting::Nobody if event.actor.kind.is_none() => {
+                self.not_auditable += 1;
+                Slot::NotAuditable
             }
             Acting::Nobody => {
                 self.nobody_events += 1;
@@ -572,6 +580,8 @@ pub struct Estate {
     pub service_events: u64,
     /// Events with nothing to key a session on.
     pub nobody_events: u64,
+    /// Events without `userIdentity`: counted, never attributed.
+    pub not_auditable: u64,
     /// Events seen more than once, counted once.
     pub duplicates: u64,
     /// Hashes of the events merged so far; the values are already hashes, so they are not
@@ -599,6 +609,7 @@ impl Estate {
         }
         self.service_events += outcome.service_events;
         self.nobody_events += outcome.nobody_events;
+        self.not_auditable += outcome.not_auditable;
         let mut copies: Vec<Option<SharedCopy>> = outcome.copies.into_iter().map(Some).collect();
         for (hash, slot) in outcome.slots {
             if hash == 0 || self.seen.insert(hash) {
@@ -610,6 +621,7 @@ impl Estate {
                 Slot::Service => self.service_events -= 1,
                 Slot::Copy(i) => copies[i as usize] = None,
                 Slot::Nobody => self.nobody_events -= 1,
+                Slot::NotAuditable => self.not_auditable -= 1,
             }
         }
         self.copies.extend(copies.into_iter().flatten());
@@ -693,6 +705,7 @@ impl Estate {
         self.sessions.iter().map(|s| s.events).sum::<u64>()
             + self.service_events
             + self.nobody_events
+            + self.not_auditable
             + self.copies.len() as u64
     }
 }

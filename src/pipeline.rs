@@ -300,6 +300,7 @@ impl Assembly {
             .count() as u64;
         summary.duplicates = estate.duplicates;
         summary.events = estate.events();
+        summary.not_auditable = estate.not_auditable;
 
         let mut graph = Graph::build(estate, &input.link);
         graph.add_user_names(directory.names());

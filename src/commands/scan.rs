@@ -11,6 +11,18 @@ use crate::report::{self, Report};
 /// Runs a scan.
 pub fn run(config: &ScanConfig) -> anyhow::Result<Outcome> {
     let mut report = pipeline::analyze(&config.input, config.verify.as_ref())?.report;
+    let s = &report.summary;
+    if s.not_auditable > 0 {
+        #[allow(clippy::print_stderr)] // a warning about the input, next to the report
+        {
+            eprintln!(
+                "tip-audit: warning: {} of {} events have no userIdentity (the export stripped it?): \
+                 they name nobody and are counted as not_auditable",
+                s.not_auditable, s.events
+            );
+        }
+    }
+    let nothing_auditable = s.events > 0 && s.not_auditable == s.events;
     if let Some(path) = &config.write_baseline {
         baseline::write(path, &report.findings)?;
     }
@@ -26,6 +38,13 @@ pub fn run(config: &ScanConfig) -> anyhow::Result<Outcome> {
         emit(Some(path), |out| {
             report::write(&report, *format, plain, out)
         })?;
+    }
+    if nothing_auditable {
+        #[allow(clippy::print_stderr)] // the reason for exit status 2
+        {
+            eprintln!("tip-audit: no event could be audited: none has a userIdentity");
+        }
+        return Ok(Outcome::Incomplete);
     }
     Ok(outcome(&report, config))
 }

@@ -127,6 +127,9 @@ pub struct Summary {
     pub filtered: u64,
     /// Distinct people.
     pub humans: u64,
+    /// Events without `userIdentity` (exports that strip it): read and counted, but they name
+    /// nobody and are in no coverage status.
+    pub not_auditable: u64,
     /// Workloads (web identities of GitHub Actions, EKS, Cognito, Roles Anywhere) that started
     /// chains; not counted as people.
     pub workloads: u64,

@@ -181,3 +181,76 @@ fn non_event_files_are_skipped_with_a_reason() {
     assert!(reason("archive.zip").starts_with("zip archive"));
     assert!(reason("i.json.gz").contains("Insights"));
 }
+
+/// Two CloudTrail records from an export that stripped `userIdentity` (issue 12, item 7).
+fn stripped(ids: [&str; 2]) -> Vec<Value> {
+    ids.iter()
+        .map(|id| {
+            let mut e = event(
+                id,
+                "2026-03-02T09:00:00Z",
+                "signin.amazonaws.com",
+                "ConsoleLogin",
+                DATA,
+                json!(null),
+            );
+            e.as_object_mut().unwrap().remove("userIdentity");
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn events_without_user_identity_are_not_auditable_not_unattributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut records = stripped([
+        "e8000000-0000-4000-8000-000000000001",
+        "e8000000-0000-4000-8000-000000000002",
+    ]);
+    records.push(event(
+        "e8000000-0000-4000-8000-000000000003",
+        "2026-03-02T09:00:05Z",
+        "s3.amazonaws.com",
+        "ListBuckets",
+        DATA,
+        iam_user(DATA, "alice", "AKIAWO645SY5ALICE001"),
+    ));
+    write_trail_file(
+        dir.path(),
+        &trail_key(DATA, "0905", "0000000000000000"),
+        &records,
+    );
+    let output = tip()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["summary"]["not_auditable"], 2);
+    assert_eq!(document["summary"]["coverage"]["unattributed"], 0);
+    assert_eq!(document["summary"]["events"], 3);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("2 of 3 events have no userIdentity"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_scan_where_no_event_names_anyone_exits_2_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = stripped([
+        "e8000000-0000-4000-8000-000000000011",
+        "e8000000-0000-4000-8000-000000000012",
+    ]);
+    write_trail_file(
+        dir.path(),
+        &trail_key(DATA, "0905", "0000000000000000"),
+        &records,
+    );
+    let output = tip().arg("scan").arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("no event could be audited"), "{stderr}");
+}
