@@ -82,6 +82,9 @@ pub struct Session {
     pub machine: bool,
     /// The originating role id of a Lake Formation `V2.` source identity.
     pub lake_formation_role: Option<String>,
+    /// The AWS service whose `invokedBy` this role session's events carry: a session a service
+    /// holds (Step Functions running a state machine), not a person's own.
+    pub held_by: Option<String>,
     /// Events made with these credentials.
     pub events: u64,
     /// The first of them.
@@ -113,6 +116,7 @@ impl Session {
             service_nature: false,
             machine: false,
             lake_formation_role: None,
+            held_by: None,
             events: 0,
             first: EventRef::of(event),
             last_time: event.time,
@@ -138,6 +142,9 @@ impl Session {
         self.machine |= identity::is_machine_session(actor);
         if self.issued_to.is_none() {
             self.issued_to = issued_to(actor);
+        }
+        if self.held_by.is_none() {
+            self.held_by = held_by(actor);
         }
         if self.lake_formation_role.is_none() {
             self.lake_formation_role = lake_formation_role(actor);
@@ -178,6 +185,9 @@ impl Session {
         if self.issued_to.is_none() {
             self.issued_to = other.issued_to;
         }
+        if self.held_by.is_none() {
+            self.held_by = other.held_by;
+        }
         if self.lake_formation_role.is_none() {
             self.lake_formation_role = other.lake_formation_role;
         }
@@ -206,6 +216,16 @@ fn issued_to(actor: &crate::event::Actor<'_>) -> Option<String> {
         .as_deref()
         .or(scope.source_arn.as_deref())
         .map(str::to_owned)
+}
+
+/// A role session used by a service on its own (no person named): `invokedBy` a service
+/// principal, with no `onBehalfOf` or source identity.
+fn held_by(actor: &crate::event::Actor<'_>) -> Option<String> {
+    let service = actor.invoked_by.as_deref()?;
+    let role_session = matches!(actor.kind, Some(IdentityKind::AssumedRole));
+    let names_person = identity::visible_human(actor).is_some();
+    (role_session && !names_person && service.ends_with(".amazonaws.com"))
+        .then(|| service.to_owned())
 }
 
 fn lake_formation_role(actor: &crate::event::Actor<'_>) -> Option<String> {

@@ -116,7 +116,7 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
         pending = pool.join(merge, read_batch).1;
     }
     pending.into_iter().for_each(|file| assembly.add(file));
-    let (mut report, graph) = assembly.finish(input, &directory);
+    let (mut report, graph) = assembly.finish(input, &directory, &triggers);
     for path in refused {
         report.files.push(FileNote {
             path,
@@ -185,7 +185,11 @@ pub fn audit_bytes(bytes: &[u8]) -> Report {
     let mut assembly = Assembly::new(0);
     assembly.add(("<bytes>".to_owned(), verdict, outcome));
     assembly
-        .finish(&InputConfig::default(), &Directory::default())
+        .finish(
+            &InputConfig::default(),
+            &Directory::default(),
+            &Triggers::builtin(),
+        )
         .0
 }
 
@@ -283,7 +287,12 @@ impl Assembly {
     }
 
     /// Links, finds, and builds the report.
-    fn finish(self, input: &InputConfig, directory: &Directory) -> (Report, Graph) {
+    fn finish(
+        self,
+        input: &InputConfig,
+        directory: &Directory,
+        triggers: &Triggers,
+    ) -> (Report, Graph) {
         let Assembly {
             estate,
             mut summary,
@@ -304,7 +313,7 @@ impl Assembly {
 
         let mut graph = Graph::build(estate, &input.link);
         graph.add_user_names(directory.names());
-        let mut findings = findings::detect(&graph);
+        let mut findings = findings::detect(&graph, triggers);
         for finding in &mut findings {
             let file = graph.estate.sessions[finding.session].first.origin.file as usize;
             finding.break_file = paths.get(file).cloned();

@@ -177,6 +177,17 @@ impl Triggers {
         any.then_some(facts)
     }
 
+    /// The call that starts work for a service principal, as `service:Action`
+    /// (`states:StartExecution`): what is missing when a session the service holds has no cause.
+    pub fn call_starting(&self, principal: &str) -> Option<String> {
+        let trigger = self
+            .rules
+            .iter()
+            .find(|t| t.principals.iter().any(|p| p == principal))?;
+        let service = trigger.event_source.split('.').next()?;
+        Some(format!("{service}:{}", trigger.event_names.first()?))
+    }
+
     fn matching(&self, source: &str, name: &str) -> impl Iterator<Item = &Trigger> {
         self.rules
             .iter()

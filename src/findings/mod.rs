@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::estate::Session;
 use crate::identity::{Evidence, HumanId, PrincipalKind, role_name};
 use crate::link::{Confidence, Graph, Status};
+use crate::triggers::Triggers;
 
 pub use rules::{RULES, Rule};
 
@@ -126,6 +127,9 @@ pub struct Finding {
     pub candidates_total: u64,
     /// Whether the chain starts from a person or a workload (`None`: nobody found).
     pub principal_kind: Option<PrincipalKind>,
+    /// For `unattributed_session` of a session a service holds: the call that would have
+    /// started it and is not in the logs (`states:StartExecution`).
+    pub missing_trigger: Option<String>,
     /// For `long_lived_key`: the access key id.
     pub access_key: Option<String>,
     /// For `long_lived_key`: the principal and call that created the key, when the logs hold
@@ -231,7 +235,7 @@ pub struct SharedRole {
 }
 
 /// Finds every finding in the graph, sorted: severity (highest first), kind, time, event id.
-pub fn detect(graph: &Graph) -> Vec<Finding> {
+pub fn detect(graph: &Graph, triggers: &Triggers) -> Vec<Finding> {
     let children = graph.children();
     let sessions = &graph.estate.sessions;
     let mut findings = Vec::new();
@@ -307,6 +311,13 @@ pub fn detect(graph: &Graph) -> Vec<Finding> {
             candidates,
             candidates_total,
             principal_kind: a.human.as_ref().map(HumanId::kind),
+            missing_trigger: match kind {
+                Kind::UnattributedSession => session
+                    .held_by
+                    .as_deref()
+                    .and_then(|service| triggers.call_starting(service)),
+                _ => None,
+            },
             access_key: None,
             created_by: None,
         });
@@ -388,6 +399,7 @@ fn long_lived_keys(graph: &Graph, children: &[Vec<usize>]) -> Vec<Finding> {
             candidates: Vec::new(),
             candidates_total: 0,
             principal_kind: Some(human.kind()),
+            missing_trigger: None,
             access_key: Some(key.to_owned()),
             created_by,
         });

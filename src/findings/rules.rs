@@ -66,12 +66,17 @@ pub const RULES: [Rule; 4] = [
         severity: Severity::Low,
         summary: "a role session whose origin is not in the logs and whose events name no person",
         help: "A role session whose issuing call is not in the logs and whose events name no person. Scan the issuing account's and earlier days' logs together, or find who holds the role.",
-        message: |f| {
-            format!(
+        message: |f| match f.missing_trigger.as_deref() {
+            Some(call) => format!(
+                "role session of {} held by a service whose starting call ({call}) is not in the logs ({} events)",
+                role(f),
+                f.events_after_break
+            ),
+            None => format!(
                 "role session of {} with no origin in the logs ({} events)",
                 role(f),
                 f.events_after_break
-            )
+            ),
         },
     },
     Rule {

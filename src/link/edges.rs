@@ -128,7 +128,11 @@ impl<'e> Effect<'e> {
         let session = &estate.sessions[s];
         let service = match issuance.map(|i| &i.caller) {
             Some(Caller::Service(service)) => Some(service.clone()),
-            _ => session.issued_to.as_deref().and_then(service_of_resource),
+            _ => session
+                .issued_to
+                .as_deref()
+                .and_then(service_of_resource)
+                .or_else(|| session.held_by.clone()),
         };
         Effect {
             s,
@@ -309,8 +313,17 @@ fn passed_role<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
 
 /// A trigger call after which this session's service assumed a role.
 fn service_trigger<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
-    let (Some(Caller::Service(principal)), Some(account)) = (effect.caller(), effect.account)
-    else {
+    // The service that assumed the role, or, with no STS call in the logs, the service whose
+    // `invokedBy` the session's events carry.
+    let principal = match effect.caller() {
+        Some(Caller::Service(principal)) => principal,
+        None => match effect.session.held_by.as_ref() {
+            Some(service) => service,
+            None => return Link::Next,
+        },
+        _ => return Link::Next,
+    };
+    let Some(account) = effect.account else {
         return Link::Next;
     };
     let calls = linker

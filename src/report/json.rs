@@ -43,6 +43,8 @@ struct FindingOut<'r> {
     candidates_total: u64,
     principal_kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    missing_trigger: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     access_key_id: Option<&'r str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     created_by: Option<CreatedByOut<'r>>,
@@ -95,6 +97,7 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
                 .collect(),
             candidates_total: f.candidates_total,
             principal_kind: f.principal_kind.map(|k| k.as_str()),
+            missing_trigger: f.missing_trigger.as_deref(),
             access_key_id: f.access_key.as_deref(),
             created_by: f.created_by.as_ref().map(|c| CreatedByOut {
                 principal: &c.principal,

@@ -2492,3 +2492,79 @@ fn a_rival_chosen_by_timing_does_not_change_the_fingerprint_and_the_table_says_s
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.contains("(or 2 others)"), "{table}");
 }
+
+// Sessions a service holds (issue 12, item 6) ----------------------------------------------------
+
+#[test]
+fn a_session_a_service_holds_names_its_missing_trigger() {
+    // A Step Functions execution's session: its calls carry `invokedBy: states.amazonaws.com`,
+    // and neither its AssumeRole nor any StartExecution is in these logs. The finding says which
+    // call is missing rather than that an STS call is outside the logs.
+    let run = execution(
+        "wozynIhxRGfTvfRlXhHKONdyrIaAmRyN",
+        "SFNHELD1",
+        &t("09:00:02"),
+    )
+    .made_by_the_service();
+    let document = scan(
+        &estate(&[(
+            "0905",
+            vec![
+                run.call(
+                    &uuid(0xd1, 1),
+                    &t("09:00:04"),
+                    "lambda.amazonaws.com",
+                    "Invoke",
+                ),
+                run.read(&uuid(0xd1, 2), &t("09:00:06")),
+            ],
+        )]),
+        &[],
+    );
+    let unattributed: Vec<&Value> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "unattributed_session")
+        .collect();
+    assert_eq!(unattributed.len(), 1, "{document:#}");
+    assert_eq!(unattributed[0]["missing_trigger"], "states:StartExecution");
+}
+
+#[test]
+fn a_session_a_service_holds_is_linked_to_the_call_that_started_it() {
+    // The same session, with alice's StartExecution just before it and no AssumeRole in the
+    // logs: the session is the service carrying on alice's request.
+    let run = execution(
+        "pUBglYSipyAbyPsehEoWHmOFMDviUKzd",
+        "SFNHELD2",
+        &t("09:00:02"),
+    )
+    .made_by_the_service();
+    let document = scan(
+        &estate(&[(
+            "0905",
+            vec![
+                start_execution(
+                    &uuid(0xd2, 1),
+                    &t("09:00:01"),
+                    person("alice"),
+                    "nightly-2026-03-02",
+                ),
+                run.read(&uuid(0xd2, 2), &t("09:00:06")),
+            ],
+        )]),
+        &[],
+    );
+    let lost = only_lost(&document);
+    assert_eq!(lost["human"], email("alice"));
+    assert_eq!(lost["service"], "states.amazonaws.com");
+    assert!(
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] != "unattributed_session"),
+        "{document:#}"
+    );
+}
