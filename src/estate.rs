@@ -82,6 +82,9 @@ pub struct Session {
     pub machine: bool,
     /// The originating role id of a Lake Formation `V2.` source identity.
     pub lake_formation_role: Option<String>,
+    /// A person's console events without key or `creationDate`: a sign-in, or events waiting
+    /// to be handed to one.
+    pub sign_in: Option<identity::SignInPart>,
     /// The AWS service whose `invokedBy` this role session's events carry: a session a service
     /// holds (Step Functions running a state machine), not a person's own.
     pub held_by: Option<String>,
@@ -117,6 +120,7 @@ impl Session {
             machine: false,
             lake_formation_role: None,
             held_by: None,
+            sign_in: identity::sign_in_part(actor, event),
             events: 0,
             first: EventRef::of(event),
             last_time: event.time,
@@ -680,6 +684,64 @@ impl Estate {
                 },
             )
             .collect();
+        self.regroup(&adopter);
+    }
+
+    /// A person's console events with neither key nor `creationDate` (kept by the minute) go to
+    /// their principal's latest `ConsoleLogin` before them, within a console session's life
+    /// (12 hours), else to one session per principal and day: three sign-ins are three sessions.
+    pub fn adopt_sign_ins(&mut self) {
+        const CONSOLE_SESSION_HOURS: i64 = 12;
+        let mut logins: HashMap<&str, Vec<(DateTime<Utc>, usize)>> = HashMap::new();
+        for (i, session) in self.sessions.iter().enumerate() {
+            if let (Some(identity::SignInPart::Login), Some(arn), Some(time)) =
+                (session.sign_in, session.arn.as_deref(), session.first.time)
+            {
+                logins.entry(arn).or_default().push((time, i));
+            }
+        }
+        for list in logins.values_mut() {
+            list.sort();
+        }
+        let mut waiting: Vec<usize> = (0..self.sessions.len())
+            .filter(|&i| self.sessions[i].sign_in == Some(identity::SignInPart::Console))
+            .collect();
+        if waiting.is_empty() {
+            return;
+        }
+        waiting.sort_by(|&a, &b| {
+            let (sa, sb) = (&self.sessions[a], &self.sessions[b]);
+            (sa.first.order(), &sa.key).cmp(&(sb.first.order(), &sb.key))
+        });
+        let mut adopter = vec![None; self.sessions.len()];
+        let mut days: HashMap<(&str, Option<chrono::NaiveDate>), usize> = HashMap::new();
+        for i in waiting {
+            let session = &self.sessions[i];
+            let (Some(arn), time) = (session.arn.as_deref(), session.first.time) else {
+                continue;
+            };
+            let login = time.and_then(|t| {
+                let list = logins.get(arn)?;
+                let before = list.partition_point(|(login, _)| *login <= t);
+                let (login, s) = *list.get(before.checked_sub(1)?)?;
+                (t - login <= chrono::Duration::hours(CONSOLE_SESSION_HOURS)).then_some(s)
+            });
+            adopter[i] = match login {
+                Some(s) => Some(s),
+                None => match days.entry((arn, time.map(|t| t.date_naive()))) {
+                    std::collections::hash_map::Entry::Occupied(day) => Some(*day.get()),
+                    std::collections::hash_map::Entry::Vacant(day) => {
+                        day.insert(i);
+                        None
+                    }
+                },
+            };
+        }
+        self.regroup(&adopter);
+    }
+
+    /// Merges each session into its adopter (never itself adopted), keeping the index right.
+    fn regroup(&mut self, adopter: &[Option<usize>]) {
         if adopter.iter().all(Option::is_none) {
             return;
         }

@@ -187,12 +187,49 @@ pub fn acting(event: &Event<'_>) -> Acting {
                 .or(actor.principal_id.as_deref())
                 .or(actor.user_name.as_deref())
                 .or(actor.on_behalf_of.as_ref().map(|o| o.user_id.as_ref()));
-            match who {
-                Some(who) => Acting::Session(session_key([kind.as_str(), who, created])),
-                None => Acting::Nobody,
+            let Some(who) = who else {
+                return Acting::Nobody;
+            };
+            // A person's console events with neither key nor creationDate: each ConsoleLogin
+            // starts a sign-in of its own, and the other events are kept by the minute until
+            // the estate hands them to the sign-in before them (`Estate::adopt_sign_ins`).
+            match (sign_in_part(actor, event), event.time) {
+                (Some(SignInPart::Login), Some(time)) => {
+                    let login = format!("login {}", time.format("%Y-%m-%dT%H:%M:%SZ"));
+                    Acting::Session(session_key([kind.as_str(), who, &login]))
+                }
+                (Some(SignInPart::Console), Some(time)) => {
+                    let minute = format!("minute {}", time.format("%Y-%m-%dT%H:%M"));
+                    Acting::Session(session_key([kind.as_str(), who, &minute]))
+                }
+                _ => Acting::Session(session_key([kind.as_str(), who, created])),
             }
         }
     }
+}
+
+/// What a person's event with neither access key nor `creationDate` is to their sign-ins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInPart {
+    /// A `ConsoleLogin`: it starts a sign-in.
+    Login,
+    /// Another such event: it belongs to the sign-in before it.
+    Console,
+}
+
+/// Whether an event of a root or IAM user carries neither key nor `creationDate`, and if so
+/// whether it is a sign-in.
+pub fn sign_in_part(actor: &Actor<'_>, event: &Event<'_>) -> Option<SignInPart> {
+    let person = matches!(actor.kind, Some(IdentityKind::Root | IdentityKind::IamUser));
+    if !person || actor.access_key.is_some() || actor.creation_date.is_some() || actor.assumed_root
+    {
+        return None;
+    }
+    Some(if event.name == "ConsoleLogin" {
+        SignInPart::Login
+    } else {
+        SignInPart::Console
+    })
 }
 
 /// `a|b|c`, built in one allocation: a key is made for every event.

@@ -96,9 +96,10 @@ enum Link {
 type Rule = for<'e> fn(&mut Linker<'e>, &Effect<'e>) -> Link;
 
 /// The link rules, in the order they are asked.
-const RULES: [(&str, Rule); 9] = [
+const RULES: [(&str, Rule); 10] = [
     ("issued", issued),
     ("shared_event", shared_event),
+    ("signed_in", signed_in),
     ("token", token),
     ("machine", machine),
     ("scoped", scoped),
@@ -212,6 +213,32 @@ fn shared_event<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
         ))
     });
     parent.map_or(Link::Stop, |edge| Link::Found(Box::new(edge)))
+}
+
+/// A person's console credentials (`creationDate` equal, to the second, to a `ConsoleLogin` of
+/// the same principal) belong to that sign-in.
+fn signed_in<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    if effect.issuance.is_some() || effect.session.sign_in.is_some() {
+        return Link::Next;
+    }
+    let (Some(arn), Some(created)) = (effect.session.arn.as_deref(), effect.session.created) else {
+        return Link::Next;
+    };
+    let login = linker.index.logins_by_arn.get(arn).and_then(|logins| {
+        logins
+            .iter()
+            .filter(|(time, _)| (*time - created).num_seconds().abs() <= 1)
+            .min_by_key(|(time, _)| (*time - created).num_milliseconds().abs())
+            .map(|&(_, s)| s)
+    });
+    match login {
+        Some(parent) if parent != effect.s => Link::Found(Box::new(lineage(
+            EdgeKind::SignedIn,
+            parent,
+            linker.estate.sessions[parent].first.clone(),
+        ))),
+        _ => Link::Next,
+    }
 }
 
 /// A call whose correlation token names this session: exact, whatever the timing.
@@ -589,6 +616,7 @@ struct Index<'e> {
     calls_by_principal: HashMap<(&'e str, &'e str), Vec<&'e Call>>,
     calls_by_token: HashMap<&'e str, Vec<&'e Call>>,
     sessions_by_role_id: HashMap<&'e str, Vec<usize>>,
+    logins_by_arn: HashMap<&'e str, Vec<(DateTime<Utc>, usize)>>,
 }
 
 impl<'e> Index<'e> {
@@ -601,6 +629,7 @@ impl<'e> Index<'e> {
             calls_by_principal: HashMap::new(),
             calls_by_token: HashMap::new(),
             sessions_by_role_id: HashMap::new(),
+            logins_by_arn: HashMap::new(),
         };
         for issuance in &estate.issuances {
             index
@@ -646,6 +675,11 @@ impl<'e> Index<'e> {
             }
         }
         for (s, session) in estate.sessions.iter().enumerate() {
+            if let (Some(crate::identity::SignInPart::Login), Some(arn), Some(time)) =
+                (session.sign_in, session.arn.as_deref(), session.first.time)
+            {
+                index.logins_by_arn.entry(arn).or_default().push((time, s));
+            }
             if let Some(role_id) = session.issuer_principal_id.as_deref() {
                 index
                     .sessions_by_role_id

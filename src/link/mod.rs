@@ -56,6 +56,9 @@ pub enum EdgeKind {
     SharedEvent,
     /// A Lake Formation `V2.<account>.<role id>` source identity names the parent's role.
     SourceRole,
+    /// The parent is the `ConsoleLogin` whose time is this session's `creationDate`: the
+    /// console's own credentials of that sign-in.
+    SignedIn,
     /// The parent launched the machine (an EC2 instance) whose session this is: linked, but the
     /// machine's work is its own, never the launcher's request continuing.
     Launched,
@@ -72,6 +75,7 @@ impl EdgeKind {
             EdgeKind::SharedEvent => "shared_event",
             EdgeKind::SourceRole => "source_role",
             EdgeKind::Launched => "launched",
+            EdgeKind::SignedIn => "signed_in",
         }
     }
 
@@ -80,7 +84,7 @@ impl EdgeKind {
     pub fn is_lineage(self) -> bool {
         matches!(
             self,
-            EdgeKind::Issued | EdgeKind::SharedEvent | EdgeKind::SourceRole
+            EdgeKind::Issued | EdgeKind::SharedEvent | EdgeKind::SourceRole | EdgeKind::SignedIn
         )
     }
 }
@@ -217,6 +221,7 @@ impl Graph {
     /// Links everything read.
     pub fn build(mut estate: Estate, options: &LinkOptions) -> Graph {
         estate.adopt_keyless();
+        estate.adopt_sign_ins();
         let found = edges::find(&estate, options);
         let (attribution, user_names) =
             attribute::run(&estate, &found.edges, &found.service_obtained);

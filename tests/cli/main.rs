@@ -14,6 +14,7 @@ mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, 
 mod keys; // long-term keys: created keys linked, findings named by key
 mod linking; // edge kinds and identity traps on small hand-built estates
 mod sample; // the bundled sample estate, against its answer key
+mod signin; // console sign-ins: one session and chain per ConsoleLogin
 mod util;
 mod verify; // offline integrity validation against digest files
 mod workloads; // web identities of workloads are not people
