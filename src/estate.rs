@@ -533,10 +533,17 @@ struct StartsWork<'t> {
 /// trigger table says of it. A call that failed started nothing; a configuring call starts
 /// nothing now.
 fn starts_work<'t>(event: &Event<'_>, triggers: &'t Triggers) -> Option<StartsWork<'t>> {
-    if event.error_code.is_some() || triggers.configures(&event.source, &event.name) {
+    if event.error_code.is_some() {
         return None;
     }
-    match triggers.facts(&event.source, &event.name, &event.token_fields) {
+    let facts = triggers.facts(&event.source, &event.name, &event.token_fields);
+    // Most events start nothing: the configuration list is only read for those that might.
+    if (facts.is_some() || !event.targets.is_empty())
+        && triggers.configures(&event.source, &event.name)
+    {
+        return None;
+    }
+    match facts {
         Some(facts) => Some(StartsWork {
             is_trigger: true,
             principals: facts.principals,
