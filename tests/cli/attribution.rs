@@ -475,6 +475,15 @@ fn task_session(role: &'static str, task: &str, key_tag: &str, created: &str) ->
     started("ecs-tasks.amazonaws.com", role, task, key_tag, created).lasting(21600)
 }
 
+/// Sessions `by` starts of `role`, one for each (session name, key tag, `hms` it is created at).
+fn sessions_of<const N: usize>(
+    by: &'static str,
+    role: &'static str,
+    each: [(&str, &str, &str); N],
+) -> [ServiceSession; N] {
+    each.map(|(name, key_tag, hms)| started(by, role, name, key_tag, &t(hms)))
+}
+
 // Running the tool -------------------------------------------------------------------------------
 
 /// Writes each `(HHMM, records)` as one trail file of account DATA.
@@ -594,6 +603,23 @@ fn assert_not_exact(document: &Value, break_event: &str) {
     }
 }
 
+/// Scans `dir` of story `story`: each session whose first event is `uuid(story, n)` of `exact`
+/// is `who`'s by an exact link, and the one whose first event is `uuid(story, unmatched)` is not
+/// linked exactly to anyone.
+fn assert_token_links(dir: &TempDir, story: u32, exact: &[(u32, &str)], unmatched: u32) {
+    let document = scan(dir, &[]);
+    for (n, who) in exact {
+        assert_exact(&document, &uuid(story, *n), who);
+    }
+    assert_not_exact(&document, &uuid(story, unmatched));
+}
+
+/// No `identity_lost` finding and no lost event.
+fn assert_nothing_lost(document: &Value) {
+    assert_eq!(identity_lost(document), Vec::<Value>::new());
+    assert_eq!(document["summary"]["coverage"]["lost"], 0);
+}
+
 /// Every chain node of the session with access key `key`, with the person of its chain.
 fn nodes_of(chains: &Value, key: &str) -> Vec<(String, Value)> {
     let mut found = Vec::new();
@@ -610,9 +636,7 @@ fn nodes_of(chains: &Value, key: &str) -> Vec<(String, Value)> {
 /// Nobody's request goes on in the sessions with these keys: no `identity_lost`, no lost event,
 /// and wherever a chain shows them they are `service`.
 fn assert_service_work(dir: &TempDir, keys: &[&str]) {
-    let document = scan(dir, &[]);
-    assert_eq!(identity_lost(&document), Vec::<Value>::new());
-    assert_eq!(document["summary"]["coverage"]["lost"], 0);
+    assert_nothing_lost(&scan(dir, &[]));
     let chains = chains(dir);
     for key in keys {
         for (human, node) in nodes_of(&chains, key) {
@@ -717,9 +741,7 @@ fn an_asynchronous_start_logged_after_the_session_did_not_cause_it() {
             start_job_run(&uuid(0x42, 3), &t("09:05:00"), person("alice")),
         ],
     )]);
-    let document = scan(&dir, &[]);
-    assert_eq!(identity_lost(&document), Vec::<Value>::new());
-    assert_eq!(document["summary"]["coverage"]["lost"], 0);
+    assert_nothing_lost(&scan(&dir, &[]));
     let lost = only_lost(&scan(&dir, &["--link-skew", "10m"]));
     assert_eq!(lost["human"], email("alice"), "{lost:#}");
 }
@@ -872,6 +894,14 @@ fn an_ecs_task_id_links_both_task_sessions_exactly() {
     let bob_task = task_session(TASK_ROLE, BOB_TASK, "TASKB", &t("10:00:06"));
     let other_task = task_session(TASK_ROLE, OTHER_TASK, "TASKC", &t("10:00:08"));
     let s = 0x51;
+    let pull_image = |session: &ServiceSession, n: u32, hms: &str| {
+        session.call(
+            &uuid(s, n),
+            &t(hms),
+            "ecr.amazonaws.com",
+            "GetAuthorizationToken",
+        )
+    };
     let dir = estate(&[(
         "1005",
         vec![
@@ -881,30 +911,20 @@ fn an_ecs_task_id_links_both_task_sessions_exactly() {
             alice_task.assume_role(&uuid(s, 4)),
             bob_pull.assume_role(&uuid(s, 5)),
             bob_task.assume_role(&uuid(s, 6)),
-            alice_pull.call(
-                &uuid(s, 7),
-                &t("10:00:06"),
-                "ecr.amazonaws.com",
-                "GetAuthorizationToken",
-            ),
-            bob_pull.call(
-                &uuid(s, 8),
-                &t("10:00:07"),
-                "ecr.amazonaws.com",
-                "GetAuthorizationToken",
-            ),
+            pull_image(&alice_pull, 7, "10:00:06"),
+            pull_image(&bob_pull, 8, "10:00:07"),
             other_task.assume_role(&uuid(s, 9)),
             alice_task.read(&uuid(s, 10), &t("10:00:12")),
             bob_task.read(&uuid(s, 11), &t("10:00:13")),
             other_task.read(&uuid(s, 12), &t("10:00:14")),
         ],
     )]);
-    let document = scan(&dir, &[]);
-    assert_exact(&document, &uuid(s, 7), "alice");
-    assert_exact(&document, &uuid(s, 10), "alice");
-    assert_exact(&document, &uuid(s, 8), "bob");
-    assert_exact(&document, &uuid(s, 11), "bob");
-    assert_not_exact(&document, &uuid(s, 12));
+    assert_token_links(
+        &dir,
+        s,
+        &[(7, "alice"), (10, "alice"), (8, "bob"), (11, "bob")],
+        12,
+    );
 }
 
 #[test]
@@ -916,19 +936,25 @@ fn a_codebuild_build_id_links_its_build_exactly() {
     const ALICE_BUILD: &str = "4f1d2c3b-5a6e-4d7c-8b9a-0e1f2a3b4c5d";
     const BOB_BUILD: &str = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
     const WEBHOOK_BUILD: &str = "e7d6c5b4-a3f2-4e1d-8c0b-9a8f7e6d5c4b";
-    let build = |uuid: &str, key_tag: &str, created: &str| {
-        started(
-            "codebuild.amazonaws.com",
-            BUILD_ROLE,
-            &format!("AWSCodeBuild-{uuid}"),
-            key_tag,
-            created,
+    let name = |build: &str| format!("AWSCodeBuild-{build}");
+    let [alice_build, bob_build, webhook_build] = sessions_of(
+        "codebuild.amazonaws.com",
+        BUILD_ROLE,
+        [
+            (name(ALICE_BUILD).as_str(), "CBUILDA", "11:00:19"),
+            (name(BOB_BUILD).as_str(), "CBUILDB", "11:00:20"),
+            (name(WEBHOOK_BUILD).as_str(), "CBUILDW", "11:00:25"),
+        ],
+    );
+    let s = 0x52;
+    let log_stream = |session: &ServiceSession, n: u32, hms: &str| {
+        session.call(
+            &uuid(s, n),
+            &t(hms),
+            "logs.amazonaws.com",
+            "CreateLogStream",
         )
     };
-    let alice_build = build(ALICE_BUILD, "CBUILDA", &t("11:00:19"));
-    let bob_build = build(BOB_BUILD, "CBUILDB", &t("11:00:20"));
-    let webhook_build = build(WEBHOOK_BUILD, "CBUILDW", &t("11:00:25"));
-    let s = 0x52;
     let dir = estate(&[(
         "1105",
         vec![
@@ -943,31 +969,13 @@ fn a_codebuild_build_id_links_its_build_exactly() {
             alice_build.assume_role(&uuid(s, 3)),
             bob_build.assume_role(&uuid(s, 4)),
             webhook_build.assume_role(&uuid(s, 5)),
-            alice_build.call(
-                &uuid(s, 6),
-                &t("11:00:21"),
-                "logs.amazonaws.com",
-                "CreateLogStream",
-            ),
-            bob_build.call(
-                &uuid(s, 7),
-                &t("11:00:22"),
-                "logs.amazonaws.com",
-                "CreateLogStream",
-            ),
-            webhook_build.call(
-                &uuid(s, 8),
-                &t("11:00:26"),
-                "logs.amazonaws.com",
-                "CreateLogStream",
-            ),
+            log_stream(&alice_build, 6, "11:00:21"),
+            log_stream(&bob_build, 7, "11:00:22"),
+            log_stream(&webhook_build, 8, "11:00:26"),
             alice_build.read(&uuid(s, 9), &t("11:00:30")),
         ],
     )]);
-    let document = scan(&dir, &[]);
-    assert_exact(&document, &uuid(s, 6), "alice");
-    assert_exact(&document, &uuid(s, 7), "bob");
-    assert_not_exact(&document, &uuid(s, 8));
+    assert_token_links(&dir, s, &[(6, "alice"), (7, "bob")], 8);
 }
 
 #[test]
@@ -978,29 +986,22 @@ fn an_emr_serverless_job_run_id_links_its_run_exactly() {
     // A session whose job run id no StartJobRun returned is not exact.
     const ALICE_RUN: &str = "00fhm1k2n3p4q50a";
     const BOB_RUN: &str = "00fhm1k2n3p4q60b";
-    let run = |name: String, key_tag: &str, created: &str| {
-        started(
-            "emr-serverless.amazonaws.com",
-            EMR_ROLE,
-            &name,
-            key_tag,
-            created,
-        )
-    };
-    let alice_run = run(
-        format!("{ALICE_RUN},00fhm1k2r7s8t90a"),
-        "EMRSA",
-        &t("22:35:24"),
-    );
-    let bob_run = run(
-        format!("{BOB_RUN},00fhm1k2r7s8t91b"),
-        "EMRSB",
-        &t("22:35:25"),
-    );
-    let unknown_run = run(
-        "00fhm1z9y8x7w60c,00fhm1z9y8x7w61d".to_owned(),
-        "EMRSU",
-        &t("22:35:27"),
+    let [alice_run, bob_run, unknown_run] = sessions_of(
+        "emr-serverless.amazonaws.com",
+        EMR_ROLE,
+        [
+            (
+                format!("{ALICE_RUN},00fhm1k2r7s8t90a").as_str(),
+                "EMRSA",
+                "22:35:24",
+            ),
+            (
+                format!("{BOB_RUN},00fhm1k2r7s8t91b").as_str(),
+                "EMRSB",
+                "22:35:25",
+            ),
+            ("00fhm1z9y8x7w60c,00fhm1z9y8x7w61d", "EMRSU", "22:35:27"),
+        ],
     );
     let s = 0x53;
     let dir = estate(&[(
@@ -1016,10 +1017,7 @@ fn an_emr_serverless_job_run_id_links_its_run_exactly() {
             unknown_run.read(&uuid(s, 8), &t("22:36:10")),
         ],
     )]);
-    let document = scan(&dir, &[]);
-    assert_exact(&document, &uuid(s, 6), "alice");
-    assert_exact(&document, &uuid(s, 7), "bob");
-    assert_not_exact(&document, &uuid(s, 8));
+    assert_token_links(&dir, s, &[(6, "alice"), (7, "bob")], 8);
 }
 
 #[test]
@@ -1033,18 +1031,15 @@ fn a_lake_formation_session_name_links_vended_credentials_exactly() {
     const ALICE_VEND: &str = "AWSLF-00-AT-444455556666-B8JSAjo5QA";
     const BOB_VEND: &str = "AWSLF-00-AT-444455556666-kX2mQ9rTzW";
     const UNKNOWN_VEND: &str = "AWSLF-00-AT-444455556666-Zq81LmN0pX";
-    let vend = |name: &str, key_tag: &str, created: &str| {
-        started(
-            "lakeformation.amazonaws.com",
-            LF_ROLE,
-            name,
-            key_tag,
-            created,
-        )
-    };
-    let alice_vend = vend(ALICE_VEND, "LFVENDA", &t("09:00:02"));
-    let bob_vend = vend(BOB_VEND, "LFVENDB", &t("09:00:03"));
-    let unknown_vend = vend(UNKNOWN_VEND, "LFVENDU", &t("09:00:06"));
+    let [alice_vend, bob_vend, unknown_vend] = sessions_of(
+        "lakeformation.amazonaws.com",
+        LF_ROLE,
+        [
+            (ALICE_VEND, "LFVENDA", "09:00:02"),
+            (BOB_VEND, "LFVENDB", "09:00:03"),
+            (UNKNOWN_VEND, "LFVENDU", "09:00:06"),
+        ],
+    );
     let (alice_query, bob_query) = (
         "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
         "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c",
@@ -1077,10 +1072,7 @@ fn a_lake_formation_session_name_links_vended_credentials_exactly() {
             unknown_vend.read(&uuid(s, 10), &t("09:00:07")),
         ],
     )]);
-    let document = scan(&dir, &[]);
-    assert_exact(&document, &uuid(s, 8), "alice");
-    assert_exact(&document, &uuid(s, 9), "bob");
-    assert_not_exact(&document, &uuid(s, 10));
+    assert_token_links(&dir, s, &[(8, "alice"), (9, "bob")], 10);
 }
 
 #[test]
@@ -1116,6 +1108,15 @@ fn an_instance_id_ties_a_launch_but_the_instance_works_for_itself() {
         e["vpcEndpointId"] = json!("vpce-0f3e5d7c9b1a2e4f6");
         e
     };
+    let check_in = |session: &ServiceSession, n: u32, hms: &str, ip: &str| {
+        let call = session.call(
+            &uuid(s, n),
+            &t(hms),
+            "ssm.amazonaws.com",
+            "UpdateInstanceInformation",
+        );
+        from_instance(call, ip)
+    };
     let dir = estate(&[(
         "1205",
         vec![
@@ -1137,31 +1138,13 @@ fn an_instance_id_ties_a_launch_but_the_instance_works_for_itself() {
             alice_v2.assume_role(&uuid(s, 4)),
             bob_v1.assume_role(&uuid(s, 5)),
             bob_v2.assume_role(&uuid(s, 6)),
-            from_instance(
-                alice_v2.call(
-                    &uuid(s, 7),
-                    &t("12:00:41"),
-                    "ssm.amazonaws.com",
-                    "UpdateInstanceInformation",
-                ),
-                "10.0.3.21",
-            ),
+            check_in(&alice_v2, 7, "12:00:41", "10.0.3.21"),
             from_instance(alice_v1.read(&uuid(s, 8), &t("12:01:10")), "10.0.3.21"),
-            from_instance(
-                bob_v2.call(
-                    &uuid(s, 9),
-                    &t("12:00:44"),
-                    "ssm.amazonaws.com",
-                    "UpdateInstanceInformation",
-                ),
-                "10.0.3.57",
-            ),
+            check_in(&bob_v2, 9, "12:00:44", "10.0.3.57"),
             from_instance(bob_v1.read(&uuid(s, 10), &t("12:01:15")), "10.0.3.57"),
         ],
     )]);
-    let document = scan(&dir, &[]);
-    assert_eq!(identity_lost(&document), Vec::<Value>::new());
-    assert_eq!(document["summary"]["coverage"]["lost"], 0);
+    assert_nothing_lost(&scan(&dir, &[]));
     let chains = chains(&dir);
     for (sessions, launcher) in [
         ([&alice_v1.key, &alice_v2.key], email("alice")),
