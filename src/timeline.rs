@@ -47,6 +47,8 @@ pub struct Row {
     pub chain_id: Option<String>,
     /// The first event after the person was lost.
     pub is_break: bool,
+    /// On a break linked by timing: how many other people's calls could have caused it.
+    pub other_candidates: usize,
 }
 
 /// Where a wanted session sits.
@@ -56,6 +58,7 @@ pub struct Place {
     depth: usize,
     chain_id: Option<String>,
     break_event: Option<String>,
+    other_candidates: usize,
 }
 
 /// The sessions whose events make up the timeline of `humans`.
@@ -79,6 +82,11 @@ pub fn places(graph: &Graph, humans: &[HumanId]) -> BTreeMap<usize, Place> {
                         depth: node.depth,
                         chain_id: Some(chain.id.clone()),
                         break_event: node.is_break.then(|| node.first_event_id.clone()).flatten(),
+                        other_candidates: if node.is_break {
+                            other_candidates(graph, node.session, &chain.human)
+                        } else {
+                            0
+                        },
                     },
                 );
             }
@@ -113,9 +121,10 @@ pub(crate) fn rows_of(
         return;
     };
     let id = event.id.as_deref().map(str::to_owned);
+    let is_break = id.is_some() && id == place.break_event;
     out.push(Row {
         time: event.time,
-        is_break: id.is_some() && id == place.break_event,
+        is_break,
         event_id: id,
         account: event.account.as_deref().map(str::to_owned),
         region: event.region.as_deref().map(str::to_owned),
@@ -128,7 +137,21 @@ pub(crate) fn rows_of(
         error_code: event.error_code.as_deref().map(str::to_owned),
         file: file.to_owned(),
         chain_id: place.chain_id.clone(),
+        other_candidates: if is_break { place.other_candidates } else { 0 },
     });
+}
+
+/// People other than `human` whose calls could have caused `session` (a link made by timing).
+fn other_candidates(graph: &Graph, session: usize, human: &HumanId) -> usize {
+    let Some(edge) = graph.parents[session].as_ref() else {
+        return 0;
+    };
+    edge.candidates
+        .iter()
+        .filter_map(|c| graph.attribution[c.session].human.as_ref())
+        .filter(|h| *h != human)
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 /// Sorts rows by time (events without one last), then event id, and drops duplicates.

@@ -123,7 +123,13 @@ fn table(human: &str, rows: &[Row], style: Style, out: &mut dyn Write) -> std::i
         "file",
     ]);
     for r in rows {
-        let status = if r.is_break {
+        let status = if r.is_break && r.other_candidates > 0 {
+            let others = match r.other_candidates {
+                1 => "1 other".to_owned(),
+                n => format!("{n} others"),
+            };
+            format!("{} (break; or {others})", r.status.as_str())
+        } else if r.is_break {
             format!("{} (break)", r.status.as_str())
         } else {
             r.status.as_str().to_owned()

@@ -2474,6 +2474,14 @@ fn a_rival_chosen_by_timing_does_not_change_the_fingerprint_and_the_table_says_s
         .unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.contains("(or 2 others)"), "{table}");
+
+    let timeline = tip()
+        .args(["timeline", "--color", "never", "--human", &email("carol")])
+        .arg(second.path())
+        .output()
+        .unwrap();
+    let timeline = String::from_utf8(timeline.stdout).unwrap();
+    assert!(timeline.contains("or 2 others"), "{timeline}");
 }
 
 // Sessions a service holds (issue 12, item 6) ----------------------------------------------------
