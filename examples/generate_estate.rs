@@ -114,6 +114,9 @@ const CALLS: [(&str, &str); 12] = [
 const SSO_ROLE: &str = "aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataAnalyst_0123456789abcdef";
 const CLI_AGENT: &str =
     "aws-cli/2.22.0 md/awscrt#0.23.0 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.12.6";
+/// The user agent of machines' own calls: an SDK on an instance or in a function.
+const MACHINE_AGENT: &str =
+    "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64";
 
 /// Where an event lands: account and region indexes.
 #[derive(Clone, Copy)]
@@ -236,11 +239,18 @@ impl Estate {
     fn record(&mut self, call: &Call) {
         let id = self.uuid();
         let request_id = base32(&mut self.rng, 16);
+        // Machines (instance profiles, functions) call from their own addresses with an SDK,
+        // people from laptops with the CLI: `exfiltrated_credentials` tells them apart.
+        let machine =
+            call.identity.contains("ec2RoleDelivery") || call.identity.contains("inScopeOf");
         let (ip, agent, tls) = match call.by_service {
             Some(service) => (service.to_owned(), service.to_owned(), String::new()),
             None => (
-                format!("198.51.100.{}", self.rng.gen_range(1..250)),
-                CLI_AGENT.to_owned(),
+                match self.rng.gen_range(1..250) {
+                    octet if machine => format!("10.0.0.{octet}"),
+                    octet => format!("198.51.100.{octet}"),
+                },
+                (if machine { MACHINE_AGENT } else { CLI_AGENT }).to_owned(),
                 format!(
                     r#","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"{}.{}.amazonaws.com"}}"#,
                     call.source.split('.').next().unwrap_or("s3"),

@@ -9,35 +9,165 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// chain ends up under a shared service role and the audit trail stops naming them.
 #[derive(Debug, Parser)]
 #[command(name = "tip-audit", version, about, long_about = None)]
-#[command(
-    after_help = "Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; \
-2 usage error, or some input could not be read (the audit is incomplete)."
-)]
+#[command(after_help = MAIN_EXAMPLES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Print nothing on standard error but errors (no receipts, no warnings, no progress bar).
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit the logs: sessions, chains, findings, shared roles.
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
     /// Show the session trees: who started what, and where the person was lost.
+    #[command(after_help = CHAINS_EXAMPLES)]
     Chains(ChainsArgs),
     /// Every event of one person, and of the sessions in their chains, in time order.
+    #[command(after_help = TIMELINE_EXAMPLES)]
     Timeline(TimelineArgs),
-    /// One row per event with its attribution, session, chain and status: Parquet or CSV.
+    /// One row per event with its attribution, session, chain and status: Parquet, CSV or JSON
+    /// Lines.
+    #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
     /// Write a commented default policy file (tip-audit.toml).
+    #[command(after_help = INIT_EXAMPLES)]
     Init(InitArgs),
     /// Check log files against CloudTrail digest files, offline: hashes, digest chain, signatures.
-    #[command(
-        after_help = "Exit status: 0 everything verifiable is intact; 1 a log file or digest \
-is modified, missing or wrongly signed, or the digest chain is broken; 2 usage error."
-    )]
+    #[command(after_help = VERIFY_EXAMPLES)]
     Verify(VerifyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of tip-audit, or of one of its commands, to standard output.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+// What `--help` shows after the options: examples a newcomer can copy, and the exit status where
+// a command has one of its own. Kept short enough (under 80 columns) that help never wraps them.
+
+/// `tip-audit --help`.
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  tip-audit scan ./logs
+  tip-audit scan ./logs --since 2026-03-01 --fail-on high
+  tip-audit timeline ./logs --human alice@example.com
+  tip-audit chains ./logs --human alice@example.com --format dot
+  tip-audit verify ./logs
+  tip-audit help scan
+
+Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error, \
+some input could not be read (the audit is incomplete), or nothing was audited (no input, no \
+CloudTrail events, filters that match nothing).";
+
+/// `tip-audit scan --help`.
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  tip-audit scan ./logs
+  tip-audit scan ./logs --since 2026-03-01 --fail-on high
+  tip-audit scan ./logs --account 111122223333 --region us-east-1
+  tip-audit scan ./logs -o report.html
+  tip-audit scan ./logs --format json | jq '.findings[]'
+  tip-audit scan ./logs --fail-on high --export sarif=tip.sarif
+  tip-audit scan ./logs --baseline tip-baseline.json --fail-on high
+  aws cloudtrail lookup-events --max-results 50 | tip-audit scan -
+
+Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error, \
+some input could not be read (the audit is incomplete), or nothing was audited (no input, no \
+CloudTrail events, filters that match nothing).";
+
+/// `tip-audit chains --help`.
+const CHAINS_EXAMPLES: &str = "\
+Examples:
+  tip-audit chains ./logs --human alice@example.com
+  tip-audit chains ./logs --chain ch-650bc4aa4e34 --format json
+  tip-audit chains ./logs --format dot | dot -Tsvg > chains.svg
+  tip-audit chains ./logs -o chains.mmd";
+
+/// `tip-audit timeline --help`.
+const TIMELINE_EXAMPLES: &str = "\
+Examples:
+  tip-audit timeline ./logs --human alice@example.com
+  tip-audit timeline ./logs --human bob --since 2026-03-01
+  tip-audit timeline ./logs --users users.json --human \"Dave Bowman\"
+  tip-audit timeline ./logs --human alice@example.com -o alice.csv";
+
+/// `tip-audit export --help`.
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  tip-audit export ./logs -o events.parquet
+  tip-audit export ./logs -o events/
+  tip-audit export ./logs -o events.csv --since 2026-03-01
+  tip-audit export ./logs -o - | jq -c 'select(.status == \"lost\")'";
+
+/// `tip-audit init --help`.
+const INIT_EXAMPLES: &str = "\
+Examples:
+  tip-audit init
+  tip-audit init -o policies/tip-audit.toml --force
+  tip-audit scan ./logs --config policies/tip-audit.toml";
+
+/// `tip-audit verify --help`.
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  tip-audit verify ./logs
+  aws cloudtrail list-public-keys > keys.json
+  tip-audit verify ./logs --public-key keys.json -o integrity.json
+
+Exit status: 0 everything verifiable is intact; 1 a log file or digest is modified, missing or \
+wrongly signed, or the digest chain is broken; 2 usage error, an input that cannot be read, or \
+nothing to verify (no digest files).";
+
+/// `tip-audit completions --help`.
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  tip-audit completions bash > /etc/bash_completion.d/tip-audit
+  tip-audit completions zsh > ~/.zfunc/_tip-audit
+  tip-audit completions fish > ~/.config/fish/completions/tip-audit.fish
+  tip-audit completions powershell >> $PROFILE";
+
+/// `tip-audit man --help`.
+const MAN_EXAMPLES: &str = "\
+Examples:
+  tip-audit man | man -l -
+  tip-audit man scan | man -l -
+  tip-audit man > ~/.local/share/man/man1/tip-audit.1
+  tip-audit man scan > ~/.local/share/man/man1/tip-audit-scan.1";
+
+/// `tip-audit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// The shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// Bash, with bash-completion: a file in /etc/bash_completion.d/.
+    Bash,
+    /// Zsh: a file named _tip-audit in a folder of $fpath.
+    Zsh,
+    /// Fish: a file in ~/.config/fish/completions/.
+    Fish,
+    /// PowerShell: added to $PROFILE.
+    Powershell,
+}
+
+/// `tip-audit man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command, for its own page (tip-audit-scan(1)); without it, the page of tip-audit.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// `tip-audit export`.
@@ -47,10 +177,15 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// `events.parquet`, `events.csv`, or a directory (existing, or ending in `/`) for a Parquet
-    /// table partitioned by account and date.
+    /// `events.parquet`, `events.csv`, `events.jsonl` or `events.json` (JSON Lines), `-` for JSON
+    /// Lines on standard output, or a directory (existing, or ending in `/`) for a Parquet table
+    /// partitioned by account and date.
     #[arg(short = 'o', long, value_name = "PATH", required = true)]
     pub output: PathBuf,
+
+    /// Output format [default: from the file name of -o].
+    #[arg(long, value_parser = formats(EXPORT_FORMATS))]
+    pub format: Option<FormatArg>,
 }
 
 /// `tip-audit init`.
@@ -82,9 +217,9 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(long, default_value = "table", value_parser = formats(VERIFY_FORMATS))]
-    pub format: FormatArg,
+    /// Output format [default: from the file name of -o (.json, .csv), else table].
+    #[arg(long, value_parser = formats(VERIFY_FORMATS))]
+    pub format: Option<FormatArg>,
 
     /// Where the report goes.
     #[command(flatten)]
@@ -126,12 +261,13 @@ pub struct InputArgs {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
-    /// Only events recorded in this account (repeatable).
-    #[arg(long, value_name = "ACCOUNT")]
+    /// Only events recorded in these accounts: 12-digit account ids, comma-separated or
+    /// repeated.
+    #[arg(long, value_name = "ACCOUNT", value_delimiter = ',')]
     pub account: Vec<String>,
 
-    /// Only events in this region (repeatable).
-    #[arg(long, value_name = "REGION")]
+    /// Only events in these regions (such as us-east-1), comma-separated or repeated.
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
     pub region: Vec<String>,
 
     /// How long after a person's trigger call a service's role assumption is linked to it
@@ -159,8 +295,9 @@ pub struct InputArgs {
     #[command(flatten)]
     pub threads: ThreadsArg,
 
-    /// Stop reading a file past this many (decompressed) bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
+    /// Stop reading a file past this size (decompressed): bytes, or with a unit such as 500MB,
+    /// 2GiB.
+    #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = parse_size)]
     pub max_file_bytes: u64,
 
     /// Stop inflating a gzip file past this ratio of its compressed size (checked beyond 64 MiB;
@@ -168,8 +305,14 @@ pub struct InputArgs {
     #[arg(long, value_name = "RATIO", default_value_t = 200)]
     pub max_ratio: u64,
 
-    /// Files up to this many (decompressed) bytes are parsed in memory, larger ones as a stream.
-    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20, hide = true)]
+    /// Files up to this size (decompressed) are parsed in memory, larger ones as a stream.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "256MiB",
+        value_parser = parse_size,
+        hide = true
+    )]
     pub in_memory_bytes: u64,
 
     /// Colour.
@@ -184,9 +327,10 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Output format.
-    #[arg(long, default_value = "table", value_parser = formats(SCAN_FORMATS))]
-    pub format: FormatArg,
+    /// Output format [default: from the file name of -o (.json, .jsonl, .html, .csv, .md,
+    /// .sarif), else table].
+    #[arg(long, value_parser = formats(SCAN_FORMATS))]
+    pub format: Option<FormatArg>,
 
     /// Where the report goes.
     #[command(flatten)]
@@ -224,6 +368,12 @@ pub struct ScanArgs {
     /// The cost: a CI gate passes on an audit that did not see every event.
     #[arg(long)]
     pub allow_partial: bool,
+
+    /// AWS's published address ranges (`ip-ranges.json`, from
+    /// `https://ip-ranges.amazonaws.com/ip-ranges.json`): `exfiltrated_credentials` then also
+    /// reports a machine's credentials used from outside AWS while the machine calls from inside.
+    #[arg(long, value_name = "FILE")]
+    pub aws_ip_ranges: Option<PathBuf>,
 }
 
 /// `tip-audit chains`.
@@ -241,9 +391,9 @@ pub struct ChainsArgs {
     #[arg(long, value_name = "H")]
     pub human: Option<String>,
 
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = formats(CHAINS_FORMATS))]
-    pub format: FormatArg,
+    /// Output format [default: from the file name of -o (.json, .dot, .mmd), else text].
+    #[arg(long, value_parser = formats(CHAINS_FORMATS))]
+    pub format: Option<FormatArg>,
 
     /// Where the output goes.
     #[command(flatten)]
@@ -262,9 +412,9 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "H", required = true)]
     pub human: String,
 
-    /// Output format.
-    #[arg(long, default_value = "table", value_parser = formats(TIMELINE_FORMATS))]
-    pub format: FormatArg,
+    /// Output format [default: from the file name of -o (.json, .jsonl, .csv), else table].
+    #[arg(long, value_parser = formats(TIMELINE_FORMATS))]
+    pub format: Option<FormatArg>,
 
     /// Where the output goes.
     #[command(flatten)]
@@ -274,7 +424,8 @@ pub struct TimelineArgs {
 /// `-o`: where a command's report goes.
 #[derive(Debug, Args)]
 pub struct OutputArg {
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (`-`: standard output); its file name chooses
+    /// the format unless --format is given.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub path: Option<PathBuf>,
 }
@@ -318,6 +469,8 @@ pub enum FormatArg {
     Dot,
     /// Mermaid flowchart.
     Mermaid,
+    /// Apache Parquet (export).
+    Parquet,
 }
 
 /// The formats of `scan`.
@@ -346,6 +499,51 @@ pub const TIMELINE_FORMATS: &[FormatArg] = &[
 ];
 /// The formats of `verify`.
 pub const VERIFY_FORMATS: &[FormatArg] = &[FormatArg::Table, FormatArg::Json, FormatArg::Csv];
+/// The formats of `export`.
+pub const EXPORT_FORMATS: &[FormatArg] = &[FormatArg::Parquet, FormatArg::Csv, FormatArg::Jsonl];
+
+/// A size: a number of bytes, or a number with a unit. `K`, `M`, `G`, `T` and `KiB`, `MiB`, `GiB`,
+/// `TiB` are powers of 1024, `KB`, `MB`, `GB`, `TB` powers of 1000 (as GNU `dd` reads them); the
+/// unit's case does not matter and a space may come before it.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let invalid =
+        || format!("{text:?} is not a size: a number of bytes, or one with a unit (500MB, 2GiB)");
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale: u64 = match unit.trim_start().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return Err(invalid()),
+    };
+    let bytes = if number.contains('.') {
+        let value: f64 = number.parse().map_err(|_| invalid())?;
+        let bytes = (value * scale as f64).round();
+        if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+            return Err(invalid());
+        }
+        bytes as u64
+    } else {
+        number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(scale))
+            .ok_or_else(invalid)?
+    };
+    if bytes == 0 {
+        return Err(format!("{text:?}: a size must be more than 0 bytes"));
+    }
+    Ok(bytes)
+}
 
 /// A `--format` parser that offers only `allowed`.
 fn formats(allowed: &'static [FormatArg]) -> impl TypedValueParser<Value = FormatArg> {

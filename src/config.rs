@@ -1,14 +1,15 @@
 //! Validated, resolved settings: the only place that turns command-line text into settings.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use crate::cli::{
-    ChainsArgs, ColorArg, ExportArgs, FailOnArg, FormatArg, InitArgs, InputArgs, ScanArgs,
-    TimelineArgs, VerifyArgs,
+    CHAINS_FORMATS, ChainsArgs, ColorArg, EXPORT_FORMATS, ExportArgs, FailOnArg, FormatArg,
+    InitArgs, InputArgs, SCAN_FORMATS, ScanArgs, TIMELINE_FORMATS, TimelineArgs, VERIFY_FORMATS,
+    VerifyArgs,
 };
 use crate::decode::Limits;
 use crate::discover::Filter;
@@ -36,6 +37,11 @@ pub struct InputConfig {
     pub threads: usize,
     /// Size limits.
     pub limits: Limits,
+    /// AWS's published address ranges (`scan --aws-ip-ranges`), for `exfiltrated_credentials`.
+    pub aws_ip_ranges: Option<PathBuf>,
+    /// Show a progress bar on standard error while the files are read: only when standard error
+    /// is a terminal and `--quiet` is off.
+    pub progress: bool,
 }
 
 /// Settings for one scan.
@@ -96,31 +102,41 @@ pub struct TimelineConfig {
 }
 
 impl ChainsConfig {
-    /// Resolves the arguments.
-    pub fn from_args(args: ChainsArgs) -> anyhow::Result<ChainsConfig> {
+    /// Resolves the arguments (`quiet`: `--quiet` was given).
+    pub fn from_args(args: ChainsArgs, quiet: bool) -> anyhow::Result<ChainsConfig> {
+        let output = args.output.path.as_deref();
+        let format = choose_format(args.format, output, CHAINS_FORMATS, Format::Text, "chains")?;
         Ok(ChainsConfig {
             style: Style {
-                color: use_color(args.input.color.when, args.output.path.is_none()),
+                color: use_color(args.input.color.when, to_stdout(output)),
             },
-            input: InputConfig::from_args(args.input)?,
+            input: InputConfig::from_args(args.input, quiet)?,
             chain: args.chain,
             human: args.human,
-            format: format(args.format),
+            format,
             output: args.output.path,
         })
     }
 }
 
 impl TimelineConfig {
-    /// Resolves the arguments.
-    pub fn from_args(args: TimelineArgs) -> anyhow::Result<TimelineConfig> {
+    /// Resolves the arguments (`quiet`: `--quiet` was given).
+    pub fn from_args(args: TimelineArgs, quiet: bool) -> anyhow::Result<TimelineConfig> {
+        let output = args.output.path.as_deref();
+        let format = choose_format(
+            args.format,
+            output,
+            TIMELINE_FORMATS,
+            Format::Table,
+            "timeline",
+        )?;
         Ok(TimelineConfig {
             style: Style {
-                color: use_color(args.input.color.when, args.output.path.is_none()),
+                color: use_color(args.input.color.when, to_stdout(output)),
             },
-            input: InputConfig::from_args(args.input)?,
+            input: InputConfig::from_args(args.input, quiet)?,
             human: args.human,
-            format: format(args.format),
+            format,
             output: args.output.path,
         })
     }
@@ -131,16 +147,88 @@ impl TimelineConfig {
 pub struct ExportConfig {
     /// What to read.
     pub input: InputConfig,
-    /// Where the rows go (the file type chooses the format).
+    /// `-o` as given.
     pub output: PathBuf,
+    /// Where the rows go, in which format.
+    pub target: ExportTarget,
+}
+
+/// Where `export` writes, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportTarget {
+    /// One Parquet file.
+    Parquet(PathBuf),
+    /// A directory of Parquet files partitioned by account and date.
+    Partitioned(PathBuf),
+    /// One CSV file.
+    Csv(PathBuf),
+    /// JSON Lines, one object per event, to a file or (`None`) standard output.
+    JsonLines(Option<PathBuf>),
+}
+
+impl ExportTarget {
+    /// `--format` when given, else what `-o` names: `-` is standard output (JSON Lines), a
+    /// directory (existing, or ending in `/`) a partitioned Parquet table, and a file's extension
+    /// its format (`.parquet`, `.csv`, `.jsonl` or `.json`). Anything else is a usage error, never
+    /// a guess.
+    fn choose(path: &Path, given: Option<Format>) -> anyhow::Result<ExportTarget> {
+        let shown = path.display();
+        let text = path.to_string_lossy();
+        if path.as_os_str() == STDOUT {
+            return match given {
+                None | Some(Format::Jsonl) => Ok(ExportTarget::JsonLines(None)),
+                Some(other) => bail!(
+                    "-o -: only JSON Lines go to standard output, not {} (drop --format, or name a file)",
+                    other.as_str()
+                ),
+            };
+        }
+        if path.is_dir() || text.ends_with('/') {
+            return match given {
+                None | Some(Format::Parquet) => Ok(ExportTarget::Partitioned(path.to_owned())),
+                Some(other) => bail!(
+                    "-o {shown}: a directory holds a Parquet table partitioned by account and date, not {} (name a file for {0})",
+                    other.as_str()
+                ),
+            };
+        }
+        let named = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("parquet") => Some(Format::Parquet),
+            Some("csv") => Some(Format::Csv),
+            Some("jsonl" | "json" | "ndjson") => Some(Format::Jsonl),
+            _ => None,
+        };
+        match given.or(named) {
+            Some(Format::Parquet) => Ok(ExportTarget::Parquet(path.to_owned())),
+            Some(Format::Csv) => Ok(ExportTarget::Csv(path.to_owned())),
+            Some(Format::Jsonl) => Ok(ExportTarget::JsonLines(Some(path.to_owned()))),
+            Some(other) => bail!(
+                "export writes {}, not {}",
+                format_names(EXPORT_FORMATS),
+                other.as_str()
+            ),
+            None => bail!(
+                "-o {shown}: cannot tell the format from the file name: name it .parquet, .csv, \
+                 .jsonl or .json (JSON Lines), a directory for a partitioned Parquet table, or - \
+                 for standard output; or give --format parquet|csv|jsonl"
+            ),
+        }
+    }
 }
 
 impl ExportConfig {
-    /// Resolves the arguments.
-    pub fn from_args(args: ExportArgs) -> anyhow::Result<ExportConfig> {
+    /// Resolves the arguments (`quiet`: `--quiet` was given).
+    pub fn from_args(args: ExportArgs, quiet: bool) -> anyhow::Result<ExportConfig> {
+        let target = ExportTarget::choose(&args.output, args.format.map(format))?;
         Ok(ExportConfig {
-            input: InputConfig::from_args(args.input)?,
+            input: InputConfig::from_args(args.input, quiet)?,
             output: args.output,
+            target,
         })
     }
 }
@@ -187,13 +275,15 @@ impl VerifyConfig {
         if args.threads.count == Some(0) {
             bail!("--threads must be at least 1");
         }
+        let output = args.output.path.as_deref();
+        let format = choose_format(args.format, output, VERIFY_FORMATS, Format::Table, "verify")?;
         Ok(VerifyConfig {
             style: Style {
-                color: use_color(args.color.when, args.output.path.is_none()),
+                color: use_color(args.color.when, to_stdout(output)),
             },
             paths: args.paths,
             public_key: args.public_key,
-            format: format(args.format),
+            format,
             output: args.output.path,
             threads: args.threads.count.unwrap_or(0),
         })
@@ -213,7 +303,100 @@ fn format(arg: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Dot => Format::Dot,
         FormatArg::Mermaid => Format::Mermaid,
+        FormatArg::Parquet => Format::Parquet,
     }
+}
+
+/// The command-line name of standard output, for `-o`.
+const STDOUT: &str = "-";
+
+/// Whether output goes to standard output: no `-o`, or `-o -`.
+fn to_stdout(output: Option<&Path>) -> bool {
+    output.is_none_or(|path| path.as_os_str() == STDOUT)
+}
+
+/// The format a command writes: `--format` when given, else the one the file name of `-o` names
+/// (`report.html`; an error when the command cannot write it), else the command's default.
+fn choose_format(
+    given: Option<FormatArg>,
+    output: Option<&Path>,
+    offered: &[FormatArg],
+    default: Format,
+    command: &str,
+) -> anyhow::Result<Format> {
+    if let Some(arg) = given {
+        return Ok(format(arg));
+    }
+    let Some(path) = output.filter(|path| path.as_os_str() != STDOUT) else {
+        return Ok(default);
+    };
+    match Format::for_path(path) {
+        None => Ok(default),
+        Some(named) if offered.iter().any(|&arg| format(arg) == named) => Ok(named),
+        Some(named) => bail!(
+            "-o {}: {command} cannot write {} (it writes {}): give --format, or name the file otherwise",
+            path.display(),
+            named.as_str(),
+            format_names(offered)
+        ),
+    }
+}
+
+/// `table, json, csv`: the names of a command's formats.
+fn format_names(offered: &[FormatArg]) -> String {
+    offered
+        .iter()
+        .map(|&arg| format(arg).as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--account`: AWS account ids are 12 digits.
+fn accounts(values: Vec<String>) -> anyhow::Result<Vec<String>> {
+    values
+        .into_iter()
+        .map(|value| {
+            let value = value.trim().to_owned();
+            if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(value)
+            } else {
+                bail!("--account {value:?}: an AWS account id is 12 digits (such as 111122223333)")
+            }
+        })
+        .collect()
+}
+
+/// `--region`: names such as `us-east-1`, `us-gov-west-1`, `cn-north-1`.
+fn regions(values: Vec<String>) -> anyhow::Result<Vec<String>> {
+    values
+        .into_iter()
+        .map(|value| {
+            let value = value.trim().to_owned();
+            if is_region(&value) {
+                Ok(value)
+            } else {
+                bail!(
+                    "--region {value:?}: not a region name (such as us-east-1, us-gov-west-1, cn-north-1)"
+                )
+            }
+        })
+        .collect()
+}
+
+/// The shape of AWS region names (`us-east-1`, `us-gov-west-1`, `cn-north-1`, `eusc-de-east-1`):
+/// lower-case words joined by hyphens, the first of 2 to 4 letters, the last a number.
+fn is_region(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return false;
+    };
+    let word = |part: &&str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    (2..=4).contains(&first.len())
+        && word(first)
+        && (1..=3).contains(&middle.len())
+        && middle.iter().all(word)
+        && (1..=2).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Colour: always, never, or on a terminal when `NO_COLOR` is unset (no-color.org).
@@ -230,8 +413,9 @@ fn use_color(choice: ColorArg, to_stdout: bool) -> bool {
 }
 
 impl InputConfig {
-    /// Resolves the shared arguments; an error here is a usage error (exit status 2).
-    pub fn from_args(args: InputArgs) -> anyhow::Result<InputConfig> {
+    /// Resolves the shared arguments (`quiet`: `--quiet` was given); an error here is a usage
+    /// error (exit status 2).
+    pub fn from_args(args: InputArgs, quiet: bool) -> anyhow::Result<InputConfig> {
         let (policy, policy_path) = Policy::find(args.config.as_deref())?;
         let link_window = args
             .link_window
@@ -256,12 +440,12 @@ impl InputConfig {
         let since = args
             .since
             .as_deref()
-            .map(|t| parse_bound(t, false))
+            .map(|t| parse_bound(t, false).context("--since"))
             .transpose()?;
         let until = args
             .until
             .as_deref()
-            .map(|t| parse_bound(t, true))
+            .map(|t| parse_bound(t, true).context("--until"))
             .transpose()?;
         if let (Some(since), Some(until)) = (since, until)
             && since > until
@@ -276,8 +460,8 @@ impl InputConfig {
             filter: Filter {
                 since,
                 until,
-                accounts: args.account,
-                regions: args.region,
+                accounts: accounts(args.account)?,
+                regions: regions(args.region)?,
                 // Role sessions last up to 12 hours (STS `DurationSeconds`, IAM user guide
                 // `id_roles_use`), and a trigger may precede its role by the link window.
                 link_margin: chrono::Duration::hours(12) + window,
@@ -292,13 +476,16 @@ impl InputConfig {
                 max_ratio: args.max_ratio,
                 in_memory_bytes: args.in_memory_bytes,
             },
+            aws_ip_ranges: None,
+            progress: !quiet && std::io::stderr().is_terminal(),
         })
     }
 }
 
 impl ScanConfig {
-    /// Resolves the arguments; an error here is a usage error (exit status 2).
-    pub fn from_args(args: ScanArgs) -> anyhow::Result<ScanConfig> {
+    /// Resolves the arguments (`quiet`: `--quiet` was given); an error here is a usage error
+    /// (exit status 2).
+    pub fn from_args(args: ScanArgs, quiet: bool) -> anyhow::Result<ScanConfig> {
         let exports = args
             .export
             .iter()
@@ -312,8 +499,11 @@ impl ScanConfig {
                 Ok((format, PathBuf::from(path)))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let color = use_color(args.input.color.when, args.output.path.is_none());
-        let input = InputConfig::from_args(args.input)?;
+        let output = args.output.path.as_deref();
+        let color = use_color(args.input.color.when, to_stdout(output));
+        let format = choose_format(args.format, output, SCAN_FORMATS, Format::Table, "scan")?;
+        let mut input = InputConfig::from_args(args.input, quiet)?;
+        input.aws_ip_ranges = args.aws_ip_ranges;
         let fail_on = match args.fail_on {
             Some(FailOnArg::Low) => Some(Severity::Low),
             Some(FailOnArg::Medium) => Some(Severity::Medium),
@@ -324,7 +514,7 @@ impl ScanConfig {
         Ok(ScanConfig {
             style: Style { color },
             input,
-            format: format(args.format),
+            format,
             output: args.output.path,
             fail_on,
             allow_partial: args.allow_partial,

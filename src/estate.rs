@@ -15,6 +15,7 @@ use crate::discover::Filter;
 use crate::event::{Event, IdentityKind, Origin};
 use crate::identity::{self, Acting, Evidence, HumanId};
 use crate::normalize::{self, Rejection};
+use crate::origins::Places;
 use crate::triggers::Triggers;
 
 /// An event kept by reference: enough to name it in a finding.
@@ -82,6 +83,8 @@ pub struct Session {
     pub machine: bool,
     /// The originating role id of a Lake Formation `V2.` source identity.
     pub lake_formation_role: Option<String>,
+    /// `credentialId` of Identity Center bearer-token calls: the token they were made with.
+    pub credential_id: Option<String>,
     /// A person's console events without key or `creationDate`: a sign-in, or events waiting
     /// to be handed to one.
     pub sign_in: Option<identity::SignInPart>,
@@ -90,14 +93,20 @@ pub struct Session {
     pub held_by: Option<String>,
     /// Events made with these credentials.
     pub events: u64,
-    /// The first of them.
+    /// The first event seen with these credentials, in scope or kept for linking: where the
+    /// session starts, for linking.
     pub first: EventRef,
+    /// The first event inside `--since/--until/--account/--region`: where a finding's break is.
+    /// `None` when every event seen was outside them (kept only to explain another session).
+    pub first_in_scope: Option<EventRef>,
     /// When the last was made.
     pub last_time: Option<DateTime<Utc>>,
     /// People the events named by themselves, with evidence and how many events did.
     pub humans: Vec<(HumanId, Evidence, u64)>,
     /// Accounts the events were recorded in.
     pub accounts: BTreeSet<String>,
+    /// Where its calls came from (source address and user agent), for `exfiltrated_credentials`.
+    pub places: Places,
 }
 
 impl Session {
@@ -119,18 +128,30 @@ impl Session {
             service_nature: false,
             machine: false,
             lake_formation_role: None,
+            credential_id: actor.credential_id.as_deref().map(str::to_owned),
             held_by: None,
             sign_in: identity::sign_in_part(actor, event),
             events: 0,
             first: EventRef::of(event),
+            first_in_scope: None,
             last_time: event.time,
             humans: Vec::new(),
             accounts: BTreeSet::new(),
+            places: Places::default(),
         }
     }
 
     fn add(&mut self, event: &Event<'_>) {
         self.events += 1;
+        let order = (event.time.is_none(), event.time, event.id.as_deref());
+        if self
+            .first_in_scope
+            .as_ref()
+            .is_none_or(|f| order < f.order())
+        {
+            self.first_in_scope = Some(EventRef::of(event));
+        }
+        self.places.record(event);
         self.observe(event);
     }
 
@@ -179,11 +200,20 @@ impl Session {
         if other.first.order() < self.first.order() {
             self.first = other.first;
         }
+        if let Some(theirs) = other.first_in_scope
+            && self
+                .first_in_scope
+                .as_ref()
+                .is_none_or(|ours| theirs.order() < ours.order())
+        {
+            self.first_in_scope = Some(theirs);
+        }
         self.last_time = self.last_time.max(other.last_time);
         for (human, evidence, n) in other.humans {
             self.count_human(human, evidence, n);
         }
         self.accounts.extend(other.accounts);
+        self.places.merge(other.places);
         self.service_nature |= other.service_nature;
         self.machine |= other.machine;
         if self.issued_to.is_none() {
@@ -194,6 +224,9 @@ impl Session {
         }
         if self.lake_formation_role.is_none() {
             self.lake_formation_role = other.lake_formation_role;
+        }
+        if self.credential_id.is_none() {
+            self.credential_id = other.credential_id;
         }
     }
 }
@@ -264,6 +297,8 @@ pub struct Issuance {
     pub access_key: String,
     /// The role the credentials are for.
     pub role_arn: Option<String>,
+    /// The session name asked for (`roleSessionName`).
+    pub session_name: Option<String>,
     /// `sharedEventID`, on cross-account calls.
     pub shared_event_id: Option<String>,
     /// When the credentials expire.
@@ -299,6 +334,52 @@ pub struct Call {
 pub struct SharedCopy {
     /// `sharedEventID`.
     pub shared_event_id: String,
+}
+
+/// An Identity Center token an application obtained for a user (`sso-oauth:CreateTokenWithIAM`):
+/// the user's bearer-token calls carry its credential id.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    /// The call.
+    pub event: EventRef,
+    /// The application's session that made it.
+    pub session: String,
+    /// The credential id the user's calls carry (`userIdentity.credentialId`).
+    pub credential_id: String,
+    /// The Identity Center user id the token is for.
+    pub user_id: Option<String>,
+}
+
+/// A person's request at the Identity Center portal for role credentials of an account and
+/// permission set (`sso:GetRoleCredentials`), which Identity Center serves with an
+/// `AssumeRoleWithSAML` into that account.
+#[derive(Debug, Clone)]
+pub struct RoleRequest {
+    /// The call.
+    pub event: EventRef,
+    /// The portal session that made it.
+    pub session: String,
+    /// The account asked for.
+    pub account: String,
+    /// The permission set asked for.
+    pub permission_set: String,
+    /// The Identity Center user id of the portal session (`onBehalfOf.userId`).
+    pub user_id: Option<String>,
+}
+
+/// A call that reached into machines: ran a command on an instance, opened a shell on it,
+/// pushed an SSH key to it (Systems Manager, EC2 Instance Connect), or ran a command in an ECS
+/// task (ECS Exec). `exfiltrated_credentials` names the person behind it.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    /// The call.
+    pub event: EventRef,
+    /// The calling session, by key.
+    pub session: Option<String>,
+    /// Its `sourceIPAddress`.
+    pub address: Option<String>,
+    /// The machines reached: instance ids and task ids, lower case.
+    pub machines: Vec<String>,
 }
 
 /// Where one event was counted, to undo the count if it turns out to be a duplicate.
@@ -358,6 +439,9 @@ pub struct FileOutcome {
     index: HashMap<String, u32>,
     issuances: Vec<Issuance>,
     calls: Vec<Call>,
+    grants: Vec<TokenGrant>,
+    role_requests: Vec<RoleRequest>,
+    reaches: Vec<Reach>,
     copies: Vec<SharedCopy>,
     shared_callers: Vec<(String, String)>,
     slots: Vec<(u64, Slot)>,
@@ -397,7 +481,10 @@ impl FileOutcome {
                 // a session inside it: kept for linking, with its caller, never counted.
                 self.stats.filtered += 1;
                 let acting = identity::acting(&event);
-                let links = event.issued.is_some() || starts_work(&event, triggers).is_some();
+                let links = event.issued.is_some()
+                    || event.token_grant.is_some()
+                    || event.portal_role.is_some()
+                    || starts_work(&event, triggers).is_some();
                 if links && let Acting::Session(key) = &acting {
                     let index = self.session_index(key, &event);
                     self.sessions[index as usize].observe(&event);
@@ -489,12 +576,45 @@ impl FileOutcome {
                 },
                 access_key: issued.access_key.to_string(),
                 role_arn: issued.role_arn.as_deref().map(str::to_owned),
+                session_name: issued.session_name.as_deref().map(str::to_owned),
                 shared_event_id: event.shared_event_id.as_deref().map(str::to_owned),
                 expires: issued.expires,
             });
         }
         if let (Acting::Session(key), Some(shared)) = (acting, event.shared_event_id.as_deref()) {
             self.shared_callers.push((shared.to_owned(), key.clone()));
+        }
+        if let (Acting::Session(key), Some(grant)) = (acting, &event.token_grant) {
+            self.grants.push(TokenGrant {
+                event: EventRef::of(event),
+                session: key.clone(),
+                credential_id: grant.credential_id.to_string(),
+                user_id: grant.user_id.as_deref().map(str::to_owned),
+            });
+        }
+        if let (Acting::Session(key), Some(role)) = (acting, &event.portal_role) {
+            self.role_requests.push(RoleRequest {
+                event: EventRef::of(event),
+                session: key.clone(),
+                account: role.account.to_string(),
+                permission_set: role.permission_set.to_string(),
+                user_id: event
+                    .actor
+                    .on_behalf_of
+                    .as_ref()
+                    .map(|o| o.user_id.to_string()),
+            });
+        }
+        if !event.reaches.is_empty() && event.error_code.is_none() {
+            self.reaches.push(Reach {
+                event: EventRef::of(event),
+                session: match acting {
+                    Acting::Session(key) => Some(key.clone()),
+                    _ => None,
+                },
+                address: event.source_address.as_deref().map(str::to_owned),
+                machines: event.reaches.clone(),
+            });
         }
         if let (Acting::Session(key), Some(facts)) = (acting, starts_work(event, triggers)) {
             // Only a call that starts work now hands a role over for that work; a role in any
@@ -603,6 +723,12 @@ pub struct Estate {
     pub issuances: Vec<Issuance>,
     /// Calls that may start a service's work.
     pub calls: Vec<Call>,
+    /// Identity Center tokens applications obtained for users.
+    pub grants: Vec<TokenGrant>,
+    /// Identity Center portal requests for role credentials.
+    pub role_requests: Vec<RoleRequest>,
+    /// Calls that reached into machines (`ssm:SendCommand`, `ssm:StartSession`, …).
+    pub reaches: Vec<Reach>,
     /// Owner-side copies of cross-account calls.
     pub copies: Vec<SharedCopy>,
     /// `sharedEventID` → the session that made the call, from the caller-side copies.
@@ -658,6 +784,9 @@ impl Estate {
         self.copies.extend(copies.into_iter().flatten());
         self.issuances.extend(outcome.issuances);
         self.calls.extend(outcome.calls);
+        self.grants.extend(outcome.grants);
+        self.role_requests.extend(outcome.role_requests);
+        self.reaches.extend(outcome.reaches);
         self.shared_callers.extend(outcome.shared_callers);
         outcome.stats
     }

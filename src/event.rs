@@ -149,12 +149,34 @@ pub struct Issued<'a> {
     pub access_key: Cow<'a, str>,
     /// The role the credentials are for, when the call names one.
     pub role_arn: Option<Cow<'a, str>>,
+    /// The session name asked for (`requestParameters.roleSessionName`).
+    pub session_name: Option<Cow<'a, str>>,
     /// The source identity set on (or inherited by) the new session.
     pub source_identity: Option<Cow<'a, str>>,
     /// The request carried identity-center context (`providedContexts`): an identity-enhanced session.
     pub identity_enhanced: bool,
     /// When the credentials expire (`responseElements.credentials.expiration`).
     pub expires: Option<DateTime<Utc>>,
+}
+
+/// An Identity Center token issued to the caller for a user (`sso-oauth:CreateTokenWithIAM`,
+/// `additionalEventData`): the user's bearer-token calls carry its credential id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant<'a> {
+    /// `identitycenter:CredentialId`, the `credentialId` of the calls made with the token.
+    pub credential_id: Cow<'a, str>,
+    /// `identitystore:UserId`, the user the token is for.
+    pub user_id: Option<Cow<'a, str>>,
+}
+
+/// What an Identity Center portal call asks role credentials for (`sso:GetRoleCredentials`):
+/// Identity Center then calls `AssumeRoleWithSAML` on the permission set's role in the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalRole<'a> {
+    /// The account.
+    pub account: Cow<'a, str>,
+    /// The permission set name (the role is `AWSReservedSSO_<permission set>_<hex>`).
+    pub permission_set: Cow<'a, str>,
 }
 
 /// Where a record came from, for evidence.
@@ -185,14 +207,25 @@ pub struct Event<'a> {
     pub error_code: Option<Cow<'a, str>>,
     /// `sharedEventID`: the same value on every account's copy of one call.
     pub shared_event_id: Option<Cow<'a, str>>,
+    /// `sourceIPAddress`: the caller's address, or an AWS service's name when a service called.
+    pub source_address: Option<Cow<'a, str>>,
+    /// `userAgent`: the tools that made the call.
+    pub user_agent: Option<Cow<'a, str>>,
     /// The caller.
     pub actor: Actor<'a>,
     /// Credentials this call issued.
     pub issued: Option<Issued<'a>>,
+    /// An Identity Center token this call obtained for a user.
+    pub token_grant: Option<TokenGrant<'a>>,
+    /// The role credentials this Identity Center portal call asked for.
+    pub portal_role: Option<PortalRole<'a>>,
     /// IAM role ARNs named in the request (a role handed to a service), for `passed_role` edges.
     pub passed_roles: Vec<String>,
     /// Resources the call acted on (Lambda function names, `resources[].ARN`), for `scoped` edges.
     pub targets: Vec<String>,
+    /// Machines a call reached into (`ssm:SendCommand`, `ssm:StartSession`, EC2 Instance
+    /// Connect, ECS Exec): instance and task ids, lower case.
+    pub reaches: Vec<String>,
     /// The parts of the record where correlation tokens are written (read only for triggers).
     pub token_fields: TokenFields<'a>,
     /// Where the record is.

@@ -352,6 +352,15 @@ pub fn is_identity_center_role(issuer_arn: Option<&str>) -> bool {
     })
 }
 
+/// The permission set an Identity Center role is for: the role is named
+/// `AWSReservedSSO_<permission set>_<16 hex>` (IdC user guide, `referencingpermissionsets`), and
+/// a permission set name may itself hold `_`.
+pub fn permission_set(role_arn: &str) -> Option<&str> {
+    let rest = role_name(role_arn).strip_prefix("AWSReservedSSO_")?;
+    let (set, suffix) = rest.rsplit_once('_')?;
+    (!set.is_empty() && !suffix.is_empty()).then_some(set)
+}
+
 /// The role name at the end of a role or assumed-role ARN.
 pub fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -412,6 +421,26 @@ mod tests {
                 HumanId::Name("alice@example.com".into()),
                 Evidence::Principal
             ))
+        );
+    }
+
+    #[test]
+    fn a_permission_set_is_read_from_its_role_name() {
+        assert_eq!(
+            permission_set(
+                "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataAnalyst_0123456789abcdef"
+            ),
+            Some("DataAnalyst")
+        );
+        assert_eq!(
+            permission_set(
+                "arn:aws:iam::444455556666:role/AWSReservedSSO_Billing_Read_Only_fedcba9876543210"
+            ),
+            Some("Billing_Read_Only")
+        );
+        assert_eq!(
+            permission_set("arn:aws:iam::444455556666:role/DataAnalyst"),
+            None
         );
     }
 

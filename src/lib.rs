@@ -15,6 +15,7 @@
 //! [`pipeline`] runs the stages in order; [`commands`] holds one file per command, and
 //! [`identity`] the identity rules the stages share.
 
+pub mod aws_ranges;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
@@ -29,8 +30,10 @@ pub mod findings;
 pub mod identity;
 pub mod link;
 pub mod normalize;
+pub mod origins;
 pub mod pipeline;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod timeline;
 pub mod triggers;

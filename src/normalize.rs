@@ -8,9 +8,12 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::decode::raw::{
-    RawEvent, RawInvokeRequest, RawIssuedResponse, RawIssuingRequest, RawResource,
+    RawEvent, RawInvokeRequest, RawIssuedResponse, RawIssuingRequest, RawReachRequest, RawResource,
+    RawRoleTarget, RawTokenGrant,
 };
-use crate::event::{Actor, Event, IdentityKind, InScopeOf, Issued, OnBehalfOf, Origin};
+use crate::event::{
+    Actor, Event, IdentityKind, InScopeOf, Issued, OnBehalfOf, Origin, PortalRole, TokenGrant,
+};
 use crate::triggers::TokenFields;
 
 /// Why a record is not turned into an [`Event`].
@@ -44,6 +47,18 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
     let issued = raw
         .response_elements
         .and_then(|response| issued(response, raw.request_parameters));
+    // A failed call obtained nothing.
+    let succeeded = raw.error_code.get().is_none();
+    let token_grant = raw
+        .additional_event_data
+        .filter(|_| succeeded)
+        .and_then(token_grant);
+    let portal_role = if succeeded && source == "sso.amazonaws.com" && asks_role_credentials(&name)
+    {
+        portal_role(raw.service_event_details, raw.request_parameters)
+    } else {
+        None
+    };
     let token_fields = TokenFields {
         request: raw.request_parameters,
         response: raw.response_elements,
@@ -63,6 +78,7 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
         raw.request_parameters,
         raw.resources,
     );
+    let reaches = reaches(&source, &name, raw.request_parameters);
     Ok(Event {
         id: raw.event_id.into_cow(),
         time: raw.event_time.get().and_then(parse_time),
@@ -72,10 +88,15 @@ pub(crate) fn event<'a>(raw: RawEvent<'a>, origin: Origin) -> Result<Event<'a>, 
         account,
         error_code: raw.error_code.into_cow(),
         shared_event_id: raw.shared_event_id.into_cow(),
+        source_address: raw.source_ip_address.into_cow(),
+        user_agent: raw.user_agent.into_cow(),
         actor,
         issued,
+        token_grant,
+        portal_role,
         passed_roles,
         targets,
+        reaches,
         token_fields,
         origin,
     })
@@ -142,9 +163,47 @@ fn issued<'a>(response: &'a RawValue, request: Option<&'a RawValue>) -> Option<I
     Some(Issued {
         access_key,
         role_arn: request.role_arn.into_cow(),
+        session_name: request.role_session_name.into_cow(),
         source_identity,
         identity_enhanced: request.provided_contexts.is_some(),
         expires,
+    })
+}
+
+/// The Identity Center token a call obtained for a user: `additionalEventData` of
+/// `sso-oauth:CreateTokenWithIAM` names the user (`identitystore:UserId`) and the credential id
+/// (`identitycenter:CredentialId`) that the user's bearer-token calls then carry as
+/// `userIdentity.credentialId` (IdC user guide, `sso-info-in-cloudtrail`).
+fn token_grant(additional: &RawValue) -> Option<TokenGrant<'_>> {
+    if !RawTokenGrant::may_be_in(additional.get()) {
+        return None;
+    }
+    let grant: RawTokenGrant<'_> = serde_json::from_str(additional.get()).ok()?;
+    Some(TokenGrant {
+        credential_id: grant.credential_id.into_cow()?,
+        user_id: grant.user_id.into_cow(),
+    })
+}
+
+/// Identity Center access-portal calls that hand out role credentials: `GetRoleCredentials`
+/// (CLI and SDK access) and `Federate` (console access), each followed by Identity Center's
+/// `AssumeRoleWithSAML` into the account (IdC user guide, `logging-using-cloudtrail`).
+fn asks_role_credentials(name: &str) -> bool {
+    matches!(name, "GetRoleCredentials" | "Federate")
+}
+
+/// The account and permission set a portal call asks for, from `serviceEventDetails` (where
+/// 2025 and later events put them, with `requestParameters: null`) or `requestParameters`.
+fn portal_role<'a>(
+    details: Option<&'a RawValue>,
+    request: Option<&'a RawValue>,
+) -> Option<PortalRole<'a>> {
+    [details, request].into_iter().flatten().find_map(|raw| {
+        let target: RawRoleTarget<'a> = serde_json::from_str(raw.get()).ok()?;
+        Some(PortalRole {
+            account: target.account_id.into_cow()?,
+            permission_set: target.role_name.into_cow()?,
+        })
     })
 }
 
@@ -247,6 +306,57 @@ fn targets(
     targets
 }
 
+/// Calls that reach into a machine: run a command on an instance or open a shell on it (Systems
+/// Manager), push an SSH key to it (EC2 Instance Connect, also for the serial console), run a
+/// command in an ECS task (ECS Exec). Whoever makes one can read the machine's credentials.
+const REACHING_CALLS: [(&str, &str); 5] = [
+    ("ssm.amazonaws.com", "SendCommand"),
+    ("ssm.amazonaws.com", "StartSession"),
+    ("ec2-instance-connect.amazonaws.com", "SendSSHPublicKey"),
+    (
+        "ec2-instance-connect.amazonaws.com",
+        "SendSerialConsoleSSHPublicKey",
+    ),
+    ("ecs.amazonaws.com", "ExecuteCommand"),
+];
+
+/// The machines a reaching call names: instance ids and ECS task ids (the end of a task ARN),
+/// lower case, sorted.
+fn reaches(source: &str, name: &str, request: Option<&RawValue>) -> Vec<String> {
+    let reaching = REACHING_CALLS
+        .iter()
+        .any(|(s, n)| *s == source && *n == name);
+    let Some(request) = request.filter(|_| reaching) else {
+        return Vec::new();
+    };
+    let request: RawReachRequest<'_> = serde_json::from_str(request.get()).unwrap_or_default();
+    let mut ids: Vec<&str> = Vec::new();
+    ids.extend(
+        request
+            .instance_ids
+            .iter()
+            .flatten()
+            .filter_map(|id| id.get()),
+    );
+    for target in request.targets.iter().flatten() {
+        if target.key.get() == Some("InstanceIds") {
+            ids.extend(target.values.iter().flatten().filter_map(|id| id.get()));
+        }
+    }
+    ids.extend(
+        [request.target.get(), request.instance_id.get()]
+            .into_iter()
+            .flatten(),
+    );
+    if let Some(task) = request.task.get() {
+        ids.push(task.rsplit('/').next().unwrap_or(task));
+    }
+    let mut machines: Vec<String> = ids.into_iter().map(str::to_ascii_lowercase).collect();
+    machines.sort();
+    machines.dedup();
+    machines
+}
+
 /// CloudTrail times: RFC 3339 (`2026-03-02T08:30:11Z`), and the ISO basic form
 /// (`20131102T010628Z`) some `creationDate` values use (CloudTrail user guide,
 /// `cloudtrail-event-reference-user-identity`).
@@ -285,10 +395,68 @@ mod tests {
             Some("arn:aws:iam::444455556666:role/Deploy")
         );
         assert_eq!(e.actor.access_key.as_deref(), Some("AKIAQEXAMPLECIDEPLY1"));
+        assert_eq!(issued.session_name.as_deref(), Some("d"));
         assert!(
             e.passed_roles.is_empty(),
             "an STS call issues, it does not pass a role"
         );
+    }
+
+    #[test]
+    fn reads_the_identity_center_token_an_application_obtained() {
+        let e = normalize(
+            r#"{"eventSource":"sso-oauth.amazonaws.com","eventName":"CreateTokenWithIAM","eventTime":"2026-03-02T08:05:12Z",
+            "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/DataPortalAppRole/data-portal-backend","accessKeyId":"ASIAQEXAMPLEAPPKEY01"},
+            "additionalEventData":{"identitystore:UserId":"a1b2c3d4-5678-90ab-cdef-111111111111",
+                "identitystore:IdentityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-9067a1b2c3",
+                "identitycenter:CredentialId":"AAAAAExampleCredentialId0000000000000000000001"}}"#,
+        )
+        .expect("an event");
+        let grant = e.token_grant.expect("a token grant");
+        assert_eq!(
+            grant.credential_id,
+            "AAAAAExampleCredentialId0000000000000000000001"
+        );
+        assert_eq!(
+            grant.user_id.as_deref(),
+            Some("a1b2c3d4-5678-90ab-cdef-111111111111")
+        );
+        let failed = normalize(
+            r#"{"eventSource":"sso-oauth.amazonaws.com","eventName":"CreateTokenWithIAM","errorCode":"AccessDeniedException",
+            "additionalEventData":{"identitycenter:CredentialId":"AAAAAExampleCredentialId0000000000000000000002"}}"#,
+        )
+        .expect("an event");
+        assert!(
+            failed.token_grant.is_none(),
+            "a failed call obtained nothing"
+        );
+    }
+
+    #[test]
+    fn reads_the_role_a_portal_call_asks_for_from_either_place() {
+        let service_event = normalize(
+            r#"{"eventSource":"sso.amazonaws.com","eventName":"GetRoleCredentials","eventType":"AwsServiceEvent",
+            "requestParameters":null,"serviceEventDetails":{"role_name":"DataAnalyst","account_id":"444455556666"}}"#,
+        )
+        .expect("an event");
+        let role = service_event.portal_role.expect("a portal role");
+        assert_eq!(role.account, "444455556666");
+        assert_eq!(role.permission_set, "DataAnalyst");
+        let api_call = normalize(
+            r#"{"eventSource":"sso.amazonaws.com","eventName":"GetRoleCredentials",
+            "requestParameters":{"roleName":"Billing_ReadOnly","accountId":"444455556666","accessToken":"HIDDEN_DUE_TO_SECURITY_REASONS"}}"#,
+        )
+        .expect("an event");
+        assert_eq!(
+            api_call.portal_role.map(|r| r.permission_set.into_owned()),
+            Some("Billing_ReadOnly".to_owned())
+        );
+        let listing = normalize(
+            r#"{"eventSource":"sso.amazonaws.com","eventName":"ListAccountRoles",
+            "serviceEventDetails":{"account_id":"444455556666"}}"#,
+        )
+        .expect("an event");
+        assert!(listing.portal_role.is_none(), "listing roles asks for none");
     }
 
     #[test]

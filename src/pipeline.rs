@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use rayon::prelude::*;
 
+use crate::aws_ranges::AwsRanges;
 use crate::config::InputConfig;
 use crate::decode::{self, FileError, Record, Verdict};
 use crate::directory::Directory;
@@ -18,9 +19,10 @@ use crate::estate::{Estate, FileOutcome};
 use crate::findings;
 use crate::identity::HumanId;
 use crate::link::Graph;
+use crate::progress::Progress;
 use crate::report::{FileNote, FileStatus, Report, Summary};
 use crate::triggers::Triggers;
-use crate::verify::{self, KeyRing};
+use crate::verify::{self, KeyRing, Verification};
 
 /// What a first pass over the inputs found.
 pub struct Analysis {
@@ -32,19 +34,61 @@ pub struct Analysis {
     pub sources: Vec<Source>,
     /// Identity Center users from `--users`.
     pub directory: Directory,
+    /// The integrity verification done first, when asked for (`scan --verify`).
+    pub verification: Option<Verification>,
 }
 
 impl Analysis {
-    /// The people `text` names, or a usage error saying nobody matched.
+    /// The people `text` names, or a usage error saying nobody matched and naming the closest
+    /// people the logs do name.
     pub fn humans_named(&self, text: &str) -> anyhow::Result<Vec<HumanId>> {
         let ids = self.directory.find(text);
         let humans = self.graph.humans_named(text, &ids);
         if humans.is_empty() {
+            let closest = self.closest_names(text, 3);
+            if closest.is_empty() {
+                bail!("no person named {text:?} in these logs: they name nobody");
+            }
             bail!(
-                "no person named {text:?} in these logs (try an Identity Center user id or name, an IAM user ARN or name, a source identity)"
+                "no person named {text:?} in these logs; the closest: {} (an Identity Center user id or name, an IAM user ARN or name, or a source identity)",
+                closest.join(", ")
             );
         }
         Ok(humans)
+    }
+
+    /// The `n` people and workloads whose names are most like `text` (Jaro-Winkler similarity,
+    /// case ignored), as shown in reports.
+    fn closest_names(&self, text: &str, n: usize) -> Vec<String> {
+        let wanted = text.to_lowercase();
+        let known: BTreeSet<&HumanId> = self
+            .graph
+            .attribution
+            .iter()
+            .filter_map(|a| a.human.as_ref())
+            .collect();
+        let mut scored: Vec<(f64, String)> = known
+            .into_iter()
+            .map(|human| {
+                let shown = self.graph.display(human);
+                // An IAM user is asked for by name as often as by ARN.
+                let short = shown
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(shown.as_str())
+                    .to_lowercase();
+                let score = strsim::jaro_winkler(&wanted, &shown.to_lowercase())
+                    .max(strsim::jaro_winkler(&wanted, &short));
+                (score, shown)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, shown)| crate::report::sanitize::terminal(&shown).into_owned())
+            .collect()
     }
 }
 
@@ -75,11 +119,17 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
         Some(path) => Directory::load(path)?,
         None => Directory::default(),
     };
+    let ranges = input
+        .aws_ip_ranges
+        .as_deref()
+        .map(AwsRanges::load)
+        .transpose()?;
     let mut triggers = Triggers::builtin();
     triggers.extend(input.policy.trigger.iter().cloned());
     let mut discovered = discover::sources(&input.paths, &input.filter);
     let pool = pool(input.threads)?;
     let mut refused = Vec::new();
+    let mut verified = None;
     if let Some(public_key) = verify {
         let keys = public_key.as_deref().map(KeyRing::load).transpose()?;
         // The filters leave digests out, so verification looks at everything given.
@@ -93,12 +143,14 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
             }
             keep
         });
+        verified = Some(verification);
     }
     // Files are read a batch at a time, in parallel, and merged in input order while the next
     // batch is read: memory holds two batches' per-file summaries at most, never all of them.
     let batch = pool.current_num_threads() * 16;
     let mut assembly = Assembly::new(discovered.pruned);
     let mut pending: Vec<(String, Verdict, FileOutcome)> = Vec::new();
+    let progress = Progress::new(input.progress, discovered.sources.len(), "reading");
     for (n, sources) in discovered.sources.chunks(batch).enumerate() {
         let read_batch = || {
             sources
@@ -107,6 +159,7 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
                 .map(|(i, source)| {
                     let index = (n * batch + i) as u32;
                     let (verdict, outcome) = fold_file(index, source, input, &triggers);
+                    progress.file_done(|| stored_size(source), outcome.stats.events);
                     (source.display(), verdict, outcome)
                 })
                 .collect()
@@ -116,7 +169,9 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
         pending = pool.join(merge, read_batch).1;
     }
     pending.into_iter().for_each(|file| assembly.add(file));
-    let (mut report, graph) = assembly.finish(input, &directory, &triggers);
+    // Every file is read: the bar goes before linking, and before anything is printed.
+    progress.finish();
+    let (mut report, graph) = assembly.finish(input, &directory, &triggers, ranges.as_ref());
     for path in refused {
         report.files.push(FileNote {
             path,
@@ -134,6 +189,7 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
         graph,
         sources: discovered.sources,
         directory,
+        verification: verified,
     })
 }
 
@@ -189,6 +245,7 @@ pub fn audit_bytes(bytes: &[u8]) -> Report {
             &InputConfig::default(),
             &Directory::default(),
             &Triggers::builtin(),
+            None,
         )
         .0
 }
@@ -222,6 +279,14 @@ fn fold_file(
         outcome.record(record, index, &input.filter, triggers)
     });
     (verdict, outcome)
+}
+
+/// A source's size as stored (compressed), for the progress bar; 0 for standard input.
+fn stored_size(source: &Source) -> u64 {
+    if source.is_read_once() {
+        return 0;
+    }
+    std::fs::metadata(&source.path).map_or(0, |meta| meta.len())
 }
 
 /// The merge of per-file outcomes, in input order, then linking, findings and the report.
@@ -292,6 +357,7 @@ impl Assembly {
         input: &InputConfig,
         directory: &Directory,
         triggers: &Triggers,
+        ranges: Option<&AwsRanges>,
     ) -> (Report, Graph) {
         let Assembly {
             estate,
@@ -313,10 +379,16 @@ impl Assembly {
 
         let mut graph = Graph::build(estate, &input.link);
         graph.add_user_names(directory.names());
-        let mut findings = findings::detect(&graph, triggers);
+        let mut findings = findings::detect(&graph, triggers, ranges);
         for finding in &mut findings {
-            let file = graph.estate.sessions[finding.session].first.origin.file as usize;
-            finding.break_file = paths.get(file).cloned();
+            let session = &graph.estate.sessions[finding.session];
+            let first = session.first_in_scope.as_ref().unwrap_or(&session.first);
+            // Stolen credentials break where they were first used away from the machine.
+            let file = match finding.exfiltration.as_deref() {
+                Some(x) => x.break_origin.file,
+                None => first.origin.file,
+            };
+            finding.break_file = paths.get(file as usize).cloned();
         }
         let mut shared_roles = findings::shared_roles(&graph);
         let silenced = input.policy.apply(&mut findings, &mut shared_roles);
@@ -341,6 +413,11 @@ impl Assembly {
             .count() as u64;
         summary.chains = graph.chains.len() as u64;
         summary.coverage = graph.coverage.clone();
+        summary.machine_sessions = findings::machine_sessions(&graph);
+        summary.outside_aws_test = match ranges {
+            Some(_) => findings::OutsideAwsTest::Ran,
+            None => findings::OutsideAwsTest::Skipped,
+        };
         let children = graph.children();
         let drawn: BTreeSet<&str> = findings
             .iter()

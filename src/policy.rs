@@ -196,7 +196,8 @@ services = []
 accounts = []
 # People, as the report names them (user name, IAM user ARN, source identity).
 humans = []
-# Finding kinds: "identity_lost", "lineage_only", "unattributed_session", "long_lived_key".
+# Finding kinds: "identity_lost", "lineage_only", "unattributed_session", "long_lived_key",
+# "exfiltrated_credentials".
 kinds = []
 
 # Severity per finding kind: "high", "medium" or "low".
@@ -205,6 +206,7 @@ kinds = []
 # lineage_only = "medium"
 # unattributed_session = "low"
 # long_lived_key = "medium"
+# exfiltrated_credentials = "high"
 
 # Extra trigger rules: after this call, these service principals assume roles on the caller's
 # behalf. Added to the built-in table (Glue, Redshift Data, Athena, QuickSight, ...).
@@ -233,6 +235,19 @@ mod tests {
         let text = format!("{error:#}");
         assert!(text.contains("unknown field `role`"), "{text}");
         assert!(text.contains("line 3"), "{text}");
+    }
+
+    #[test]
+    fn stolen_machine_credentials_are_named_like_any_kind() {
+        let policy = Policy::parse(
+            "[allow]\nkinds = [\"exfiltrated_credentials\"]\n\n[severity]\nexfiltrated_credentials = \"medium\"\n",
+        )
+        .expect("a valid policy");
+        assert_eq!(policy.allow.kinds, vec![Kind::ExfiltratedCredentials]);
+        assert_eq!(
+            policy.severity.get(&Kind::ExfiltratedCredentials),
+            Some(&Severity::Medium)
+        );
     }
 
     #[test]

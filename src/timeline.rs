@@ -61,11 +61,42 @@ pub struct Place {
     other_candidates: usize,
 }
 
-/// The sessions whose events make up the timeline of `humans`.
-pub fn places(graph: &Graph, humans: &[HumanId]) -> BTreeMap<usize, Place> {
+/// What the timeline of some people is made of: the sessions of their chains, and the calls by
+/// which an application acted for them (the call that started a chain's root, an Identity
+/// Center token it obtained for them), which are the application's own.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    sessions: BTreeMap<usize, Place>,
+    /// An application's session → its calls for these people, by event id.
+    calls: BTreeMap<usize, Vec<(String, Place)>>,
+}
+
+impl Places {
+    /// Where an event of `session` sits, if it belongs to the timeline.
+    fn of(&self, session: usize, event_id: Option<&str>) -> Option<&Place> {
+        self.sessions.get(&session).or_else(|| {
+            let id = event_id?;
+            self.calls
+                .get(&session)?
+                .iter()
+                .find(|(call, _)| call.as_str() == id)
+                .map(|(_, place)| place)
+        })
+    }
+
+    fn add_call(&mut self, session: usize, event_id: String, place: Place) {
+        self.calls
+            .entry(session)
+            .or_default()
+            .push((event_id, place));
+    }
+}
+
+/// The sessions (and applications' calls) whose events make up the timeline of `humans`.
+pub fn places(graph: &Graph, humans: &[HumanId]) -> Places {
     let wanted: BTreeSet<&HumanId> = humans.iter().collect();
     let children = graph.children();
-    let mut places = BTreeMap::new();
+    let mut places = Places::default();
     for chain in &graph.chains {
         let view = graph.view(chain, &children);
         let in_chain = wanted.contains(&chain.human);
@@ -75,7 +106,7 @@ pub fn places(graph: &Graph, humans: &[HumanId]) -> BTreeMap<usize, Place> {
                 .as_ref()
                 .is_some_and(|h| wanted.contains(h));
             if in_chain || own {
-                places.insert(
+                places.sessions.insert(
                     node.session,
                     Place {
                         status: node.status,
@@ -91,14 +122,48 @@ pub fn places(graph: &Graph, humans: &[HumanId]) -> BTreeMap<usize, Place> {
                 );
             }
         }
+        // The application that acted for them, and its call that started the chain.
+        if in_chain
+            && let (Some(app), Some(edge)) = (chain.application, graph.parents[chain.root].as_ref())
+            && let Some(id) = edge.via.id.clone()
+        {
+            let place = application_place(graph, app, Some(chain.id.clone()));
+            places.add_call(app, id, place);
+        }
+    }
+    // Identity Center tokens applications obtained for them (`CreateTokenWithIAM` names the
+    // user), whether or not a call made with the token is in the logs.
+    for grant in &graph.estate.grants {
+        let for_them = grant
+            .user_id
+            .as_ref()
+            .is_some_and(|id| wanted.contains(&HumanId::IdentityCenter(id.clone())));
+        if for_them
+            && let (Some(app), Some(id)) =
+                (graph.estate.session(&grant.session), grant.event.id.clone())
+        {
+            let place = application_place(graph, app, None);
+            places.add_call(app, id, place);
+        }
     }
     places
+}
+
+/// Where an application's call for a person sits: at the top, with the application's status.
+fn application_place(graph: &Graph, app: usize, chain_id: Option<String>) -> Place {
+    Place {
+        status: graph.attribution[app].status,
+        depth: 0,
+        chain_id,
+        break_event: None,
+        other_candidates: 0,
+    }
 }
 
 /// Collects the rows of one file.
 pub(crate) fn rows_of(
     locator: &Locator<'_>,
-    places: &BTreeMap<usize, Place>,
+    places: &Places,
     filter: &Filter,
     file: &str,
     index: u32,
@@ -117,7 +182,10 @@ pub(crate) fn rows_of(
         return;
     }
     let located = locator.locate(&event);
-    let Some(place) = located.session.and_then(|s| places.get(&s)) else {
+    let Some(place) = located
+        .session
+        .and_then(|s| places.of(s, event.id.as_deref()))
+    else {
         return;
     };
     let id = event.id.as_deref().map(str::to_owned);

@@ -184,6 +184,28 @@ impl Writer {
     ) -> String {
         let id = self.uuid();
         let by_service = identity["type"] == "AWSService" || identity.get("invokedBy").is_some();
+        // An ECS task (a session named after its 32-hex task id) calls from its own address with
+        // an SDK, people from laptops with the CLI (`exfiltrated_credentials` tells them apart).
+        let task = identity["principalId"]
+            .as_str()
+            .and_then(|id| id.split_once(':'))
+            .is_some_and(|(_, s)| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit()));
+        let octet = if by_service {
+            0
+        } else {
+            self.rng.gen_range(1..250)
+        };
+        let (address, agent) = match (by_service, task) {
+            (true, _) => (source.to_owned(), source),
+            (false, true) => (
+                format!("10.0.0.{octet}"),
+                "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5",
+            ),
+            (false, false) => (
+                format!("198.51.100.{octet}"),
+                "aws-cli/2.22.0 md/awscrt#0.23.0 ua/2.0 os/linux#6.1",
+            ),
+        };
         let mut record = json!({
             "eventVersion": "1.11",
             "userIdentity": identity,
@@ -191,8 +213,8 @@ impl Writer {
             "eventSource": source,
             "eventName": name,
             "awsRegion": REGION,
-            "sourceIPAddress": if by_service { source.to_owned() } else { format!("198.51.100.{}", self.rng.gen_range(1..250)) },
-            "userAgent": if by_service { source } else { "aws-cli/2.22.0 md/awscrt#0.23.0 ua/2.0 os/linux#6.1" },
+            "sourceIPAddress": address,
+            "userAgent": agent,
             "requestParameters": request,
             "responseElements": response,
             "requestID": self.uuid(),

@@ -2,15 +2,18 @@
 
 use anyhow::bail;
 
-use super::{Outcome, completeness, emit};
+use super::{Messages, Outcome, check_input, completeness, emit};
 use crate::config::ChainsConfig;
 use crate::link::tree::ChainView;
 use crate::pipeline;
 use crate::report;
 
 /// Prints the chains the settings select.
-pub fn run(config: &ChainsConfig) -> anyhow::Result<Outcome> {
+pub fn run(config: &ChainsConfig, messages: Messages) -> anyhow::Result<Outcome> {
     let analysis = pipeline::analyze(&config.input, None)?;
+    if !check_input(&analysis.report, &config.input, messages) {
+        return Ok(Outcome::Incomplete);
+    }
     let graph = &analysis.graph;
     let humans = match &config.human {
         Some(text) => Some(analysis.humans_named(text)?),
@@ -29,7 +32,8 @@ pub fn run(config: &ChainsConfig) -> anyhow::Result<Outcome> {
     {
         bail!("no chain {id} in these logs");
     }
-    emit(config.output.as_deref(), |out| {
+    let what = format!("{} chains", config.format.as_str());
+    emit(config.output.as_deref(), &what, messages, |out| {
         report::chains::write(&views, config.format, config.style, out)
     })?;
     Ok(completeness(&analysis.report))

@@ -1,7 +1,7 @@
 //! `tip-audit timeline`: every event of one person's sessions, in time order, by a second pass
 //! over the files.
 
-use super::{Outcome, completeness, emit};
+use super::{Messages, Outcome, check_input, completeness, emit};
 use crate::config::TimelineConfig;
 use crate::link::Locator;
 use crate::pipeline;
@@ -9,9 +9,13 @@ use crate::report;
 use crate::timeline;
 
 /// Prints the timeline of the people the settings name.
-pub fn run(config: &TimelineConfig) -> anyhow::Result<Outcome> {
+pub fn run(config: &TimelineConfig, messages: Messages) -> anyhow::Result<Outcome> {
     pipeline::require_rereadable(&config.input, "timeline")?;
     let analysis = pipeline::analyze(&config.input, None)?;
+    // The input's problems first: a person cannot be found in logs that could not be read.
+    if !check_input(&analysis.report, &config.input, messages) {
+        return Ok(Outcome::Incomplete);
+    }
     let humans = analysis.humans_named(&config.human)?;
     let places = timeline::places(&analysis.graph, &humans);
     let locator = Locator::new(&analysis.graph);
@@ -34,7 +38,8 @@ pub fn run(config: &TimelineConfig) -> anyhow::Result<Outcome> {
         .map(|h| analysis.graph.display(h))
         .collect::<Vec<_>>()
         .join(", ");
-    emit(config.output.as_deref(), |out| {
+    let what = format!("{} timeline", config.format.as_str());
+    emit(config.output.as_deref(), &what, messages, |out| {
         report::timeline::write(&shown, &rows, config.format, config.style, out)
     })?;
     Ok(completeness(&analysis.report))

@@ -180,6 +180,10 @@ pub(crate) struct RawEvent<'a> {
     pub(crate) recipient_account_id: Text<'a>,
     #[serde(rename = "sharedEventID", borrow, default)]
     pub(crate) shared_event_id: Text<'a>,
+    #[serde(rename = "sourceIPAddress", borrow, default)]
+    pub(crate) source_ip_address: Text<'a>,
+    #[serde(rename = "userAgent", borrow, default)]
+    pub(crate) user_agent: Text<'a>,
     #[serde(rename = "userIdentity", borrow, default)]
     pub(crate) user_identity: Lenient<RawUserIdentity<'a>>,
     #[serde(rename = "requestParameters", borrow, default)]
@@ -190,6 +194,10 @@ pub(crate) struct RawEvent<'a> {
     pub(crate) resources: Option<&'a RawValue>,
     #[serde(rename = "additionalEventData", borrow, default)]
     pub(crate) additional_event_data: Option<&'a RawValue>,
+    /// Service events (`AwsServiceEvent`) put their details here, e.g. the Identity Center
+    /// portal's `GetRoleCredentials` target.
+    #[serde(rename = "serviceEventDetails", borrow, default)]
+    pub(crate) service_event_details: Option<&'a RawValue>,
     #[serde(rename = "insightDetails", default)]
     pub(crate) insight_details: Option<IgnoredAny>,
 }
@@ -293,10 +301,70 @@ pub(crate) struct RawCredentials<'a> {
 pub(crate) struct RawIssuingRequest<'a> {
     #[serde(rename = "roleArn", borrow, default)]
     pub(crate) role_arn: Text<'a>,
+    #[serde(rename = "roleSessionName", borrow, default)]
+    pub(crate) role_session_name: Text<'a>,
     #[serde(rename = "sourceIdentity", borrow, default)]
     pub(crate) source_identity: Text<'a>,
     #[serde(rename = "providedContexts", default)]
     pub(crate) provided_contexts: Option<IgnoredAny>,
+}
+
+/// `additionalEventData` of an Identity Center token exchange (`sso-oauth:CreateTokenWithIAM`):
+/// the user and the credential id their bearer-token calls will carry (IdC user guide,
+/// `sso-info-in-cloudtrail`).
+#[derive(Deserialize, Default)]
+pub(crate) struct RawTokenGrant<'a> {
+    #[serde(rename = "identitycenter:CredentialId", borrow, default)]
+    pub(crate) credential_id: Text<'a>,
+    #[serde(rename = "identitystore:UserId", borrow, default)]
+    pub(crate) user_id: Text<'a>,
+}
+
+impl RawTokenGrant<'_> {
+    /// Whether `additionalEventData` may hold a grant: a cheap test before parsing it, since
+    /// most events carry other additional data (S3's `SignatureVersion`, …).
+    pub(crate) fn may_be_in(additional_event_data: &str) -> bool {
+        additional_event_data.contains("identitycenter:CredentialId")
+    }
+}
+
+/// The account and permission set an Identity Center portal call asks role credentials for:
+/// `serviceEventDetails {account_id, role_name}` in the service-event form seen since 2025,
+/// `requestParameters {accountId, roleName}` as the API names them (portal API reference,
+/// `GetRoleCredentials`).
+#[derive(Deserialize, Default)]
+pub(crate) struct RawRoleTarget<'a> {
+    #[serde(rename = "account_id", alias = "accountId", borrow, default)]
+    pub(crate) account_id: Text<'a>,
+    #[serde(rename = "role_name", alias = "roleName", borrow, default)]
+    pub(crate) role_name: Text<'a>,
+}
+
+/// The machines a call that reaches into them names in its request: Systems Manager
+/// `SendCommand` (`instanceIds`, or `targets` keyed `InstanceIds`), `StartSession` (`target`),
+/// EC2 Instance Connect `SendSSHPublicKey` and `SendSerialConsoleSSHPublicKey` (`instanceId`),
+/// ECS `ExecuteCommand` (`task`, an id or an ARN).
+#[derive(Deserialize, Default)]
+pub(crate) struct RawReachRequest<'a> {
+    #[serde(rename = "instanceIds", borrow, default)]
+    pub(crate) instance_ids: Option<Vec<Text<'a>>>,
+    #[serde(rename = "targets", borrow, default)]
+    pub(crate) targets: Option<Vec<RawCommandTarget<'a>>>,
+    #[serde(rename = "target", borrow, default)]
+    pub(crate) target: Text<'a>,
+    #[serde(rename = "instanceId", borrow, default)]
+    pub(crate) instance_id: Text<'a>,
+    #[serde(rename = "task", borrow, default)]
+    pub(crate) task: Text<'a>,
+}
+
+/// One `targets` entry of `SendCommand`: `{"key": "InstanceIds", "values": ["i-…"]}`.
+#[derive(Deserialize, Default)]
+pub(crate) struct RawCommandTarget<'a> {
+    #[serde(rename = "key", alias = "Key", borrow, default)]
+    pub(crate) key: Text<'a>,
+    #[serde(rename = "values", alias = "Values", borrow, default)]
+    pub(crate) values: Option<Vec<Text<'a>>>,
 }
 
 /// Lambda `Invoke` names its function in the request.

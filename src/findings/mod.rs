@@ -3,6 +3,7 @@
 //! Each finding names the session where something happened and the event that shows it. Owns
 //! severity; never reads files or formats output.
 
+mod exfiltration;
 mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,11 +11,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::aws_ranges::AwsRanges;
 use crate::estate::Session;
 use crate::identity::{Evidence, HumanId, PrincipalKind, role_name};
 use crate::link::{Confidence, Graph, Status};
 use crate::triggers::Triggers;
 
+pub use exfiltration::{Exfiltration, Machine, MachineKind, OutsideAwsTest, ReachedBy, Reason};
 pub use rules::{RULES, Rule};
 
 /// How much a finding matters.
@@ -52,15 +55,18 @@ pub enum Kind {
     UnattributedSession,
     /// A chain rooted in an IAM user's long-term access key.
     LongLivedKey,
+    /// A machine's credentials (instance profile, task, function) used away from the machine.
+    ExfiltratedCredentials,
 }
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::IdentityLost,
         Kind::LineageOnly,
         Kind::UnattributedSession,
         Kind::LongLivedKey,
+        Kind::ExfiltratedCredentials,
     ];
 
     /// Its entry in the rule table.
@@ -135,6 +141,9 @@ pub struct Finding {
     /// For `long_lived_key`: the principal and call that created the key, when the logs hold
     /// `CreateAccessKey`.
     pub created_by: Option<CreatedBy>,
+    /// For `exfiltrated_credentials`: the machine, where its credentials were used from, and why
+    /// that is not the machine.
+    pub exfiltration: Option<Box<Exfiltration>>,
 }
 
 /// Who created a long-term key.
@@ -193,6 +202,22 @@ impl Finding {
         } else {
             self.human.as_deref().unwrap_or("")
         };
+        // Stolen machine credentials are one problem per machine and place they were used
+        // from, whoever is named and whatever they called first.
+        if let (Kind::ExfiltratedCredentials, Some(x)) = (self.kind, self.exfiltration.as_deref()) {
+            let text = format!(
+                "{}|{}|{}|{}",
+                self.kind.as_str(),
+                x.machine.id,
+                self.role_arn.as_deref().unwrap_or(""),
+                x.source_address
+            );
+            return Sha256::digest(text.as_bytes())
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+        }
         // A long-term key is the same problem for as long as the key exists, whatever the
         // time window or the first service it called.
         if let (Kind::LongLivedKey, Some(key)) = (self.kind, self.access_key.as_deref()) {
@@ -232,10 +257,15 @@ pub struct SharedRole {
     pub events: u64,
     /// Services that assumed it on someone's behalf.
     pub services: Vec<String>,
+    /// The worst status of its sessions in those chains: `lost` when it acted for someone without
+    /// naming them, `propagated` when every session carried its person (an S3 Access Grants
+    /// location role, say).
+    pub status: Status,
 }
 
 /// Finds every finding in the graph, sorted: severity (highest first), kind, time, event id.
-pub fn detect(graph: &Graph, triggers: &Triggers) -> Vec<Finding> {
+/// `ranges` (`--aws-ip-ranges`) lets `exfiltrated_credentials` tell calls from outside AWS.
+pub fn detect(graph: &Graph, triggers: &Triggers, ranges: Option<&AwsRanges>) -> Vec<Finding> {
     let children = graph.children();
     let sessions = &graph.estate.sessions;
     let mut findings = Vec::new();
@@ -254,13 +284,18 @@ pub fn detect(graph: &Graph, triggers: &Triggers) -> Vec<Finding> {
             }
             _ => continue,
         };
-        let (events, accounts) = run_below(graph, &children, s, a.status);
         let session = &sessions[s];
+        // The break is the first event the scan was asked about: a session seen only through
+        // calls kept from outside --since/--until (to explain another session) is not reported.
+        let Some(first) = session.first_in_scope.as_ref() else {
+            continue;
+        };
+        let (events, accounts) = run_below(graph, &children, s, a.status);
         let service = match kind {
             Kind::IdentityLost => parent
                 .and_then(|e| e.service.clone())
-                .unwrap_or_else(|| session.first.source.clone()),
-            _ => session.first.source.clone(),
+                .unwrap_or_else(|| first.source.clone()),
+            _ => first.source.clone(),
         };
         let chain_id = a
             .chain_root
@@ -300,8 +335,8 @@ pub fn detect(graph: &Graph, triggers: &Triggers) -> Vec<Finding> {
             evidence: root_evidence,
             chain_id,
             session: s,
-            break_event_id: session.first.id.clone(),
-            break_time: session.first.time,
+            break_event_id: first.id.clone(),
+            break_time: first.time,
             service,
             role_arn: session.issuer_arn.clone(),
             link: parent.map(|e| e.confidence),
@@ -320,9 +355,11 @@ pub fn detect(graph: &Graph, triggers: &Triggers) -> Vec<Finding> {
             },
             access_key: None,
             created_by: None,
+            exfiltration: None,
         });
     }
     findings.extend(long_lived_keys(graph, &children));
+    findings.extend(exfiltration::detect(graph, ranges));
     findings.sort_by(|a, b| {
         (
             b.severity,
@@ -357,7 +394,7 @@ fn long_lived_keys(graph: &Graph, children: &[Vec<usize>]) -> Vec<Finding> {
             continue;
         };
         let a = &graph.attribution[s];
-        let Some(human) = a.human.as_ref() else {
+        let (Some(human), Some(first)) = (a.human.as_ref(), session.first_in_scope.as_ref()) else {
             continue;
         };
         let chain = a
@@ -388,9 +425,9 @@ fn long_lived_keys(graph: &Graph, children: &[Vec<usize>]) -> Vec<Finding> {
             evidence: chain.map(|c| c.evidence).or(a.evidence),
             chain_id: chain.map(|c| c.id.clone()),
             session: s,
-            break_event_id: session.first.id.clone(),
-            break_time: session.first.time,
-            service: session.first.source.clone(),
+            break_event_id: first.id.clone(),
+            break_time: first.time,
+            service: first.source.clone(),
             role_arn: None,
             link: None,
             events_after_break: events,
@@ -402,9 +439,16 @@ fn long_lived_keys(graph: &Graph, children: &[Vec<usize>]) -> Vec<Finding> {
             missing_trigger: None,
             access_key: Some(key.to_owned()),
             created_by,
+            exfiltration: None,
         });
     }
     findings
+}
+
+/// Machine sessions (instance-profile, task and function credentials) with events in scope:
+/// what `exfiltrated_credentials` checked.
+pub fn machine_sessions(graph: &Graph) -> u64 {
+    exfiltration::machine_sessions(graph)
 }
 
 /// Role sessions only: an IAM user or a console user with no STS call behind it is not a
@@ -456,7 +500,16 @@ pub fn shared_roles(graph: &Graph) -> Vec<SharedRole> {
         events: u64,
         services: BTreeSet<String>,
         service_taken: bool,
+        status: Option<Status>,
     }
+    // How badly a status loses the person: a role is as broken as its worst session.
+    let loss = |status: Status| match status {
+        Status::Service => 0,
+        Status::Propagated => 1,
+        Status::Reconstructable => 2,
+        Status::Unattributed => 3,
+        Status::Lost => 4,
+    };
     let mut roles: BTreeMap<&str, Tally> = BTreeMap::new();
     for (s, a) in graph.attribution.iter().enumerate() {
         let session = &graph.estate.sessions[s];
@@ -474,6 +527,12 @@ pub fn shared_roles(graph: &Graph) -> Vec<SharedRole> {
         tally.humans.insert(human.key().to_owned());
         tally.chains.insert(root);
         tally.events += session.events;
+        if tally
+            .status
+            .is_none_or(|worst| loss(a.status) > loss(worst))
+        {
+            tally.status = Some(a.status);
+        }
         if let Some(edge) = &graph.parents[s]
             && !edge.kind.is_lineage()
         {
@@ -494,6 +553,7 @@ pub fn shared_roles(graph: &Graph) -> Vec<SharedRole> {
             chains: t.chains.len() as u64,
             events: t.events,
             services: t.services.into_iter().collect(),
+            status: t.status.unwrap_or(Status::Propagated),
         })
         .collect();
     shared

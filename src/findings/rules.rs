@@ -24,7 +24,7 @@ pub struct Rule {
 }
 
 /// Every kind, in report order (the order of [`Kind`]).
-pub const RULES: [Rule; 4] = [
+pub const RULES: [Rule; 5] = [
     Rule {
         kind: Kind::IdentityLost,
         name: "identity_lost",
@@ -92,6 +92,41 @@ pub const RULES: [Rule; 4] = [
                 who(f),
                 f.events_after_break
             )
+        },
+    },
+    Rule {
+        kind: Kind::ExfiltratedCredentials,
+        name: "exfiltrated_credentials",
+        id: "TIP005",
+        severity: Severity::High,
+        summary: "a machine's credentials (EC2 instance profile, ECS task, Lambda function) used away from the machine: from a person's address or tools, or from outside AWS while the machine calls from inside",
+        help: "Credentials AWS delivered to a machine (an EC2 instance profile, an ECS task role, a Lambda function's role) were used from an address the machine's own calls never use: a person's address or tools, or outside AWS while the machine calls from inside (`--aws-ip-ranges`). Someone read them off the machine (instance metadata, the task's credential endpoint, the function's environment) and used them elsewhere. Revoke the role's sessions issued before now (IAM \"Revoke active sessions\"), require IMDSv2 with a hop limit of 1, and review what the named person did with them. Blind spot: a thief on the machine's own network (the same NAT gateway or VPC endpoint, or the instance itself) calls from the machine's address and is not seen.",
+        message: |f| match f.exfiltration.as_deref() {
+            Some(x) => format!(
+                "credentials of {} {} ({}) used from {}: {}{}",
+                x.machine.kind.as_str(),
+                x.machine.id,
+                role(f),
+                x.source_address,
+                x.reasons
+                    .iter()
+                    .map(|r| r.explain())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                match &x.reached_by {
+                    Some(reach) => format!(
+                        " (after {}'s {})",
+                        reach.human.as_deref().unwrap_or("someone"),
+                        reach.call
+                    ),
+                    None => String::new(),
+                }
+            ),
+            None => format!(
+                "machine credentials of {} used away from the machine ({} events)",
+                role(f),
+                f.events_after_break
+            ),
         },
     },
 ];

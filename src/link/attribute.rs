@@ -33,7 +33,7 @@ pub(super) fn run(
     parents: &[Option<Edge>],
     service_obtained: &[bool],
 ) -> (Vec<Attribution>, BTreeMap<String, String>) {
-    let (aliases, user_names) = aliases(estate);
+    let (aliases, user_names) = aliases(estate, parents);
     let count = estate.sessions.len();
     let mut done: Vec<Option<Attribution>> = vec![None; count];
     for start in 0..count {
@@ -132,21 +132,60 @@ fn unalias(human: &HumanId, aliases: &BTreeMap<String, String>) -> HumanId {
 }
 
 /// Identity Center names ↔ user ids, from sessions that show both: a permission-set session
-/// whose events carry `onBehalfOf`, or an Identity Center user event with a user name. The
-/// user name can change, the id cannot (IdC user guide, `sso-cloudtrail-use-cases`), so a name
-/// is mapped to an id only when one id was seen with it.
-fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+/// whose events carry `onBehalfOf`, or an Identity Center user event with a user name; and from
+/// Identity Center account access, where the SAML sign-in linked to a portal request
+/// (`role_credentials`) has the user name as its subject and the portal session the user id.
+/// The user name can change, the id cannot (IdC user guide, `sso-cloudtrail-use-cases`), so a
+/// name is mapped to an id only when one id was seen with it.
+fn aliases(
+    estate: &Estate,
+    parents: &[Option<Edge>],
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let mut seen = names_seen(estate);
+    for (s, edge) in parents.iter().enumerate() {
+        let Some(edge) = edge
+            .as_ref()
+            .filter(|e| e.kind == EdgeKind::RoleCredentials)
+        else {
+            continue;
+        };
+        let Some(id) = only_identity_center_id(&estate.sessions[edge.parent]) else {
+            continue;
+        };
+        for name in person_names(&estate.sessions[s]) {
+            seen.entry(name.to_owned())
+                .or_default()
+                .insert(id.to_owned());
+        }
+    }
+    let mut aliases = BTreeMap::new();
+    let mut user_names = BTreeMap::new();
+    for (name, ids) in seen {
+        if ids.len() == 1
+            && let Some(id) = ids.into_iter().next()
+        {
+            user_names.entry(id.clone()).or_insert_with(|| name.clone());
+            aliases.insert(name, id);
+        }
+    }
+    (aliases, user_names)
+}
+
+/// Identity Center user names known from sessions alone (see [`aliases`]), each with the one
+/// user id seen with it: the linking stage uses them to keep two people apart.
+pub(super) fn known_names(estate: &Estate) -> BTreeMap<String, String> {
+    names_seen(estate)
+        .into_iter()
+        .filter(|(_, ids)| ids.len() == 1)
+        .filter_map(|(name, ids)| ids.into_iter().next().map(|id| (name, id)))
+        .collect()
+}
+
+/// Every user name an Identity Center session shows, with the user ids seen with it.
+fn names_seen(estate: &Estate) -> BTreeMap<String, BTreeSet<String>> {
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for session in &estate.sessions {
-        let ids: BTreeSet<&String> = session
-            .humans
-            .iter()
-            .filter_map(|(h, _, _)| match h {
-                HumanId::IdentityCenter(id) => Some(id),
-                _ => None,
-            })
-            .collect();
-        let [id] = ids.into_iter().collect::<Vec<_>>()[..] else {
+        let Some(id) = only_identity_center_id(session) else {
             continue;
         };
         let identity_center_session = is_identity_center_role(session.issuer_arn.as_deref())
@@ -164,31 +203,34 @@ fn aliases(estate: &Estate) -> (BTreeMap<String, String>, BTreeMap<String, Strin
             .then(|| session.arn.as_deref().and_then(|arn| arn.rsplit_once('/')))
             .flatten()
             .map(|(_, name)| name);
-        let named =
-            session
-                .humans
-                .iter()
-                .filter_map(|(human, evidence, _)| match (human, evidence) {
-                    (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) => {
-                        Some(name.as_str())
-                    }
-                    _ => None,
-                });
-        for name in named.chain(session_name) {
-            seen.entry(name.to_owned()).or_default().insert(id.clone());
+        for name in person_names(session).chain(session_name) {
+            seen.entry(name.to_owned())
+                .or_default()
+                .insert(id.to_owned());
         }
     }
-    let mut aliases = BTreeMap::new();
-    let mut user_names = BTreeMap::new();
-    for (name, ids) in seen {
-        if ids.len() == 1
-            && let Some(id) = ids.into_iter().next()
-        {
-            user_names.entry(id.clone()).or_insert_with(|| name.clone());
-            aliases.insert(name, id);
-        }
-    }
-    (aliases, user_names)
+    seen
+}
+
+/// The one Identity Center user id a session's events name, if exactly one.
+fn only_identity_center_id(session: &Session) -> Option<&str> {
+    let mut ids = session.humans.iter().filter_map(|(h, _, _)| match h {
+        HumanId::IdentityCenter(id) => Some(id.as_str()),
+        _ => None,
+    });
+    let first = ids.next()?;
+    ids.all(|id| id == first).then_some(first)
+}
+
+/// The names a session's events give as the principal itself (not a source identity).
+fn person_names(session: &Session) -> impl Iterator<Item = &str> {
+    session
+        .humans
+        .iter()
+        .filter_map(|(human, evidence, _)| match (human, evidence) {
+            (HumanId::Name(name), Evidence::Principal | Evidence::Forwarded) => Some(name.as_str()),
+            _ => None,
+        })
 }
 
 /// An inferred edge becomes ambiguous when its rival causes belong to other people.

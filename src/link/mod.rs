@@ -62,6 +62,19 @@ pub enum EdgeKind {
     /// The parent launched the machine (an EC2 instance) whose session this is: linked, but the
     /// machine's work is its own, never the launcher's request continuing.
     Launched,
+    /// The parent (an application) obtained an Identity Center token for the person
+    /// (`sso-oauth:CreateTokenWithIAM`) whose credential id this session's calls carry
+    /// (`userIdentity.credentialId`).
+    IdentityToken,
+    /// The parent (the person's Identity Center portal session) asked for role credentials of
+    /// an account and permission set (`sso:GetRoleCredentials`), and Identity Center assumed
+    /// that account's `AWSReservedSSO_<permission set>_*` role seconds later
+    /// (`AssumeRoleWithSAML`, this session): joined by account, permission set and time.
+    RoleCredentials,
+    /// The parent's STS call issued this role session (same role and session name, its time
+    /// the session's `creationDate`), but the session uses another access key than the call
+    /// returned (Identity Center portal credentials).
+    Rekeyed,
 }
 
 impl EdgeKind {
@@ -76,6 +89,9 @@ impl EdgeKind {
             EdgeKind::SourceRole => "source_role",
             EdgeKind::Launched => "launched",
             EdgeKind::SignedIn => "signed_in",
+            EdgeKind::IdentityToken => "identity_token",
+            EdgeKind::RoleCredentials => "role_credentials",
+            EdgeKind::Rekeyed => "rekeyed",
         }
     }
 
@@ -84,7 +100,13 @@ impl EdgeKind {
     pub fn is_lineage(self) -> bool {
         matches!(
             self,
-            EdgeKind::Issued | EdgeKind::SharedEvent | EdgeKind::SourceRole | EdgeKind::SignedIn
+            EdgeKind::Issued
+                | EdgeKind::SharedEvent
+                | EdgeKind::SourceRole
+                | EdgeKind::SignedIn
+                | EdgeKind::IdentityToken
+                | EdgeKind::RoleCredentials
+                | EdgeKind::Rekeyed
         )
     }
 }
@@ -198,6 +220,9 @@ pub struct Chain {
     pub root: usize,
     /// Every session in the chain, root first, then by first event.
     pub sessions: Vec<usize>,
+    /// The application that acted for the person: the session, naming nobody, whose call
+    /// started the root (an Identity Center token exchange, an identity-enhanced `AssumeRole`).
+    pub application: Option<usize>,
 }
 
 /// The linked estate.
@@ -226,7 +251,7 @@ impl Graph {
         let (attribution, user_names) =
             attribute::run(&estate, &found.edges, &found.service_obtained);
         let parents = attribute::mark_ambiguous(found.edges, &attribution);
-        let chains = chains(&estate, &attribution);
+        let chains = chains(&estate, &attribution, &parents);
         let coverage = coverage(&estate, &attribution);
         Graph {
             estate,
@@ -307,7 +332,7 @@ impl Graph {
     }
 }
 
-fn chains(estate: &Estate, attribution: &[Attribution]) -> Vec<Chain> {
+fn chains(estate: &Estate, attribution: &[Attribution], parents: &[Option<Edge>]) -> Vec<Chain> {
     let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (session, a) in attribution.iter().enumerate() {
         if let Some(root) = a.chain_root {
@@ -330,6 +355,7 @@ fn chains(estate: &Estate, attribution: &[Attribution]) -> Vec<Chain> {
                 evidence: a.evidence.unwrap_or(Evidence::Principal),
                 root,
                 sessions,
+                application: application(root, attribution, parents),
             })
         })
         .collect();
@@ -338,6 +364,18 @@ fn chains(estate: &Estate, attribution: &[Attribution]) -> Vec<Chain> {
         (ra.first.order(), &a.id).cmp(&(rb.first.order(), &b.id))
     });
     chains
+}
+
+/// The session whose call started a chain's root, when it names nobody: the application (or
+/// workload) that acted for the person. A launched machine's session is never one.
+fn application(
+    root: usize,
+    attribution: &[Attribution],
+    parents: &[Option<Edge>],
+) -> Option<usize> {
+    let edge = parents.get(root)?.as_ref()?;
+    (edge.kind != EdgeKind::Launched && attribution[edge.parent].human.is_none())
+        .then_some(edge.parent)
 }
 
 /// `ch-` and twelve hex digits of the SHA-256 of the root session's key: stable across runs,

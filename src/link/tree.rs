@@ -48,6 +48,34 @@ pub struct Node {
     pub is_break: bool,
 }
 
+/// The application that acted for the person at a chain's root: a session that names nobody
+/// and whose call started the root (an Identity Center token exchange, an identity-enhanced
+/// `AssumeRole`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    /// Index into the estate's sessions.
+    #[serde(skip)]
+    pub session: usize,
+    /// The application's principal: its assumed-role ARN, else its label.
+    pub principal: String,
+    /// Its role (session issuer ARN), when a role session.
+    pub role: Option<String>,
+    /// The resource its credentials were issued to (`inScopeOf`), e.g. a Lambda function.
+    pub issued_to: Option<String>,
+    /// What links the chain's root to it.
+    pub edge: EdgeKind,
+    /// How sure that link is.
+    pub link: Confidence,
+    /// The call that started the root: `CreateTokenWithIAM`, `AssumeRole`.
+    pub via_event_id: Option<String>,
+    /// That call's `eventSource`.
+    pub via_source: String,
+    /// That call's `eventName`.
+    pub via_action: String,
+    /// When that call was made.
+    pub via_time: Option<DateTime<Utc>>,
+}
+
 /// A chain, resolved for drawing.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChainView {
@@ -61,6 +89,9 @@ pub struct ChainView {
     pub evidence: Evidence,
     /// Sessions, depth first, children in time order.
     pub nodes: Vec<Node>,
+    /// The application that acted for the person, when one started the chain's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<Application>,
 }
 
 impl Graph {
@@ -112,6 +143,29 @@ impl Graph {
             principal_kind: chain.human.kind(),
             evidence: chain.evidence,
             nodes,
+            application: self.application(chain),
         }
+    }
+
+    /// The application that started a chain's root, as shown.
+    pub fn application(&self, chain: &Chain) -> Option<Application> {
+        let app = chain.application?;
+        let edge = self.parents[chain.root].as_ref()?;
+        let session = &self.estate.sessions[app];
+        Some(Application {
+            session: app,
+            principal: session.label.clone(),
+            role: session
+                .issuer_arn
+                .clone()
+                .filter(|arn| arn.contains(":role/")),
+            issued_to: session.issued_to.clone(),
+            edge: edge.kind,
+            link: edge.confidence,
+            via_event_id: edge.via.id.clone(),
+            via_source: edge.via.source.clone(),
+            via_action: edge.via.name.clone(),
+            via_time: edge.via.time,
+        })
     }
 }

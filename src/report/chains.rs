@@ -5,7 +5,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::sanitize::terminal;
+use super::layout::count;
+use super::sanitize::{is_unsafe, terminal};
 use super::{Format, Style, unsupported};
 use crate::link::Status;
 use crate::link::tree::{ChainView, Node};
@@ -40,7 +41,8 @@ fn short(node: &Node) -> &str {
     }
 }
 
-fn edge_label(node: &Node) -> String {
+/// What links a node to its parent and how surely: `service_trigger (inferred)`.
+pub(super) fn edge_label(node: &Node) -> String {
     match (node.edge, node.link) {
         (Some(edge), Some(link)) => format!("{} ({})", edge.as_str(), link.as_str()),
         _ => String::new(),
@@ -54,11 +56,11 @@ fn text(chains: &[ChainView], style: Style, out: &mut dyn Write) -> std::io::Res
     for chain in chains {
         writeln!(
             out,
-            "{} {} ({}, {} sessions)",
+            "{} {} ({}, {})",
             chain.id,
             terminal(&chain.human),
             chain.evidence.as_str(),
-            chain.nodes.len()
+            count(chain.nodes.len() as u64, "session", "sessions")
         )?;
         for node in &chain.nodes {
             let indent = "  ".repeat(node.depth + 1);
@@ -77,11 +79,11 @@ fn text(chains: &[ChainView], style: Style, out: &mut dyn Write) -> std::io::Res
             let link = edge_label(node);
             writeln!(
                 out,
-                "{indent}{arrow}{}  [{status}{}] {} events, {} .. {}{}{}",
+                "{indent}{arrow}{}  [{status}{}] {}, {} .. {}{}{}",
                 terminal(short(node)),
                 node.evidence
                     .map_or(String::new(), |e| format!(", {}", e.as_str())),
-                node.events,
+                count(node.events, "event", "events"),
                 time(node.first_time),
                 time(node.last_time),
                 if link.is_empty() {
@@ -123,12 +125,7 @@ fn label(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '"' | '\\' | '<' | '>' | '{' | '}' | '|' | '[' | ']' | '#' | ';' | '`' => '_',
-            c if c.is_control()
-                || crate::report::sanitize::terminal(c.encode_utf8(&mut [0; 4])).len()
-                    > c.len_utf8() =>
-            {
-                '_'
-            }
+            c if is_unsafe(c) => '_',
             c => c,
         })
         .collect()
@@ -136,12 +133,12 @@ fn label(text: &str) -> String {
 
 fn node_text(node: &Node) -> String {
     format!(
-        "{}\\n{}{} · {} events",
+        "{}\\n{}{} · {}",
         label(short(node)),
         node.status.as_str(),
         node.evidence
             .map_or(String::new(), |e| format!(" · {}", e.as_str())),
-        node.events
+        count(node.events, "event", "events")
     )
 }
 

@@ -58,7 +58,8 @@ pub struct Writer {
 }
 
 fn frame(rows: &[Row], csv: bool) -> PolarsResult<DataFrame> {
-    // CSV may be opened in a spreadsheet: log strings that look like formulas are defused.
+    // CSV is read by people, often in a spreadsheet: log strings get the terminal's escaping and
+    // those that look like formulas are defused (`csv::defuse`).
     let text = |name: &str, values: Vec<Option<&str>>| {
         let values: Vec<Option<String>> = values
             .into_iter()
@@ -74,14 +75,28 @@ fn frame(rows: &[Row], csv: bool) -> PolarsResult<DataFrame> {
             .collect();
         Column::new(name.into(), values)
     };
-    let time: Vec<Option<i64>> = rows
-        .iter()
-        .map(|r| r.time.map(|t| t.timestamp_millis()))
-        .collect();
-    let time = Column::new("time".into(), time).cast(&DataType::Datetime(
-        TimeUnit::Milliseconds,
-        Some(TimeZone::UTC),
-    ))?;
+    // Parquet keeps a typed UTC timestamp. CSV gets the text CloudTrail writes, RFC 3339 in UTC
+    // with `Z` (`2026-03-02T08:05:12Z`), as the timeline and the JSON Lines export do: polars
+    // would write the timestamp with no zone (`2026-03-02T08:05:12.000`).
+    let time = if csv {
+        let stamps: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| {
+                r.time
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            })
+            .collect();
+        Column::new("time".into(), stamps)
+    } else {
+        let millis: Vec<Option<i64>> = rows
+            .iter()
+            .map(|r| r.time.map(|t| t.timestamp_millis()))
+            .collect();
+        Column::new("time".into(), millis).cast(&DataType::Datetime(
+            TimeUnit::Milliseconds,
+            Some(TimeZone::UTC),
+        ))?
+    };
     DataFrame::new(
         rows.len(),
         vec![

@@ -6,14 +6,27 @@ use anyhow::bail;
 
 use crate::export::Row;
 
-/// Where the export would go.
+/// Where the export would go (the variants of `columnar::Target`).
 #[derive(Debug, Clone)]
-pub struct Target(PathBuf);
+pub enum Target {
+    /// One Parquet file.
+    Parquet(PathBuf),
+    /// One CSV file.
+    Csv(PathBuf),
+    /// A directory of Parquet files partitioned by account and date.
+    Partitioned(PathBuf),
+}
 
 impl Target {
     /// Any path.
     pub fn for_path(path: &Path) -> Target {
-        Target(path.to_owned())
+        Target::Parquet(path.to_owned())
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Target::Parquet(path) | Target::Csv(path) | Target::Partitioned(path) => path,
+        }
     }
 }
 
@@ -26,7 +39,7 @@ impl Writer {
         Writer(target)
     }
 
-    /// Always an error: this build has no Parquet or CSV export.
+    /// Always an error: this build has no Parquet or CSV export (JSON Lines needs no polars).
     pub fn push(&mut self, _row: Row) -> anyhow::Result<()> {
         self.refuse()
     }
@@ -38,8 +51,8 @@ impl Writer {
 
     fn refuse<T>(&self) -> anyhow::Result<T> {
         bail!(
-            "cannot write {}: this build of tip-audit has no Parquet/CSV export (rebuild with the `columnar` feature)",
-            self.0.0.display()
+            "cannot write {}: this build of tip-audit has no Parquet/CSV export (rebuild with the `columnar` feature, or write JSON Lines: -o events.jsonl)",
+            self.0.path().display()
         )
     }
 }

@@ -5,11 +5,15 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::{FileStatus, Report};
+use super::Report;
+use super::chains::edge_label;
+use super::layout::count;
+use super::sanitize::is_unsafe;
 use crate::link::Status;
 use crate::link::tree::{ChainView, Node};
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values; what the terminal shows escaped
+/// (controls, bidi overrides, zero-width characters: [`is_unsafe`]) is shown as `\u{…}` here too.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -19,7 +23,7 @@ fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {
+            c if is_unsafe(c) => {
                 let _ = write!(out, "\\u{{{:04x}}}", c as u32);
             }
             c => out.push(c),
@@ -52,16 +56,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>tip-audit report</title><style>{STYLE}</style></head><body>\n\
          <h1>tip-audit: trusted identity propagation audit</h1>\n\
-         <p class=\"sub\">{} files read, {} skipped ({} failed) · {} events ({} duplicates) · {} people · {} sessions · {} chains · {} findings</p>\n",
-        s.files,
-        s.files_skipped,
-        s.files_failed,
-        s.events,
-        s.duplicates,
-        s.humans,
-        s.sessions,
-        s.chains,
-        report.findings.len()
+         <p class=\"sub\">{} · {} ({}) · {} · {} · {} · {}</p>\n",
+        esc(&super::table::files_read(report)),
+        count(s.events, "event", "events"),
+        count(s.duplicates, "duplicate", "duplicates"),
+        count(s.humans, "person", "people"),
+        count(s.sessions, "session", "sessions"),
+        count(s.chains, "chain", "chains"),
+        count(report.findings.len() as u64, "finding", "findings")
     );
 
     page.push_str("<h2>Coverage</h2>\n<div class=\"bar\" id=\"coverage\">");
@@ -122,22 +124,23 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             .as_deref()
             .and_then(|id| report.chains.iter().find(|c| c.id == id));
         if let Some(chain) = chain {
-            page.push_str(&svg(chain, f.break_event_id.as_deref()));
+            page.push_str(&svg(chain, f.break_event_id.as_deref(), i));
         }
         page.push_str("</div>\n");
     }
 
     if !report.shared_roles.is_empty() {
-        page.push_str("<h2>Shared roles</h2>\n<table><tr><th>role</th><th>people</th><th>chains</th><th>events</th><th>assumed by</th></tr>\n");
+        page.push_str("<h2>Shared roles</h2>\n<table><tr><th>role</th><th>status</th><th>people</th><th>chains</th><th>events</th><th>assumed by</th></tr>\n");
         for r in &report.shared_roles {
             let _ = writeln!(
                 page,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td class=\"{status}\">{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&r.role_arn),
                 r.humans,
                 r.chains,
                 r.events,
-                esc(&r.services.join(", "))
+                esc(&r.services.join(", ")),
+                status = r.status.as_str(),
             );
         }
         page.push_str("</table>\n");
@@ -145,12 +148,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
     if !report.files.is_empty() {
         page.push_str("<h2>Files not audited</h2>\n<table><tr><th>file</th><th>status</th><th>reason</th></tr>\n");
         for f in &report.files {
-            let status = match f.status {
-                FileStatus::Skipped => "skipped",
-                FileStatus::Failed => "failed",
-                FileStatus::Incomplete => "incomplete",
-                FileStatus::Repaired => "repaired",
-            };
+            let status = super::table::file_status(f.status);
             let _ = writeln!(
                 page,
                 "<tr><td><code>{}</code></td><td>{status}</td><td>{}</td></tr>",
@@ -166,7 +164,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
 
 const BOX_W: usize = 250;
 const BOX_H: usize = 56;
-const GAP_X: usize = 90;
+const GAP_X: usize = 120;
 const GAP_Y: usize = 18;
 
 fn colors(status: Status) -> (&'static str, &'static str) {
@@ -190,8 +188,11 @@ fn short(node: &Node) -> String {
     shown
 }
 
-/// The chain as boxes (sessions) joined by labelled edges, the break marked.
-fn svg(chain: &ChainView, break_event: Option<&str>) -> String {
+/// The chain as boxes (sessions) joined by edges labelled with their kind and how sure the link is
+/// (`exact`, `inferred`, `ambiguous`, as in `chains --format dot`), the break marked. Hovering a
+/// box or an edge shows its full text (`<title>`). `n` numbers the drawing in the page, so that
+/// its ids are unique.
+fn svg(chain: &ChainView, break_event: Option<&str>, n: usize) -> String {
     let depth = chain.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
     let width = (depth + 1) * (BOX_W + GAP_X) + 20;
     let height = chain.nodes.len() * (BOX_H + GAP_Y) + 20;
@@ -199,12 +200,15 @@ fn svg(chain: &ChainView, break_event: Option<&str>) -> String {
         let node = &chain.nodes[i];
         (10 + node.depth * (BOX_W + GAP_X), 10 + i * (BOX_H + GAP_Y))
     };
+    let arrow = format!("arrow-{n}");
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chain\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"chain {}\">\
-         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n",
-        esc(&chain.id)
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chain\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"chain {id}\">\
+         <title>chain {id} · {human}</title>\
+         <defs><marker id=\"{arrow}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n",
+        id = esc(&chain.id),
+        human = esc(&chain.human),
     );
     for (i, node) in chain.nodes.iter().enumerate() {
         let Some(parent) = node.parent else { continue };
@@ -216,15 +220,27 @@ fn svg(chain: &ChainView, break_event: Option<&str>) -> String {
         } else {
             "#555"
         };
+        let mut title = esc(&edge_label(node));
+        if let Some(service) = &node.service {
+            let _ = write!(title, ", assumed by {}", esc(service));
+        }
+        if let Some(via) = &node.via_event_id {
+            let _ = write!(title, ", via event {}", esc(via));
+        }
         let _ = write!(
             svg,
-            "<path d=\"M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\
-             <text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>\n",
+            "<g class=\"edge\"><title>{title}</title>\
+             <path d=\"M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"1.5\" marker-end=\"url(#{arrow})\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>\
+             <text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#555\">{}</text></g>\n",
             x1 + GAP_X / 2,
             x2 - GAP_X / 2,
             x1 + 6,
+            y2 - 15,
+            node.edge.map_or("", |e| e.as_str()),
+            x1 + 6,
             y2 - 4,
-            esc(&node.edge.map_or(String::new(), |e| e.as_str().to_owned())),
+            node.link.map_or("", |l| l.as_str()),
         );
     }
     for (i, node) in chain.nodes.iter().enumerate() {
@@ -233,20 +249,22 @@ fn svg(chain: &ChainView, break_event: Option<&str>) -> String {
         let marked = node.is_break
             || (break_event.is_some() && node.first_event_id.as_deref() == break_event);
         let width = if marked { 3 } else { 1 };
+        let evidence = node
+            .evidence
+            .map_or(String::new(), |e| format!(" · {}", e.as_str()));
+        let events = count(node.events, "event", "events");
         let _ = write!(
             svg,
-            "<g class=\"session {status}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"{fill}\" stroke=\"{border}\" stroke-width=\"{width}\"/>\
+            "<g class=\"session {status}\"><title>{title}</title>\
+             <rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"{fill}\" stroke=\"{border}\" stroke-width=\"{width}\"/>\
              <text x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\">{}</text>\
-             <text x=\"{}\" y=\"{}\" font-size=\"10\">{status}{} · {} events{}</text>\
+             <text x=\"{}\" y=\"{}\" font-size=\"10\">{status}{evidence} · {events}{}</text>\
              <text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#555\">{}</text></g>\n",
             x + 8,
             y + 17,
             esc(&short(node)),
             x + 8,
             y + 32,
-            node.evidence
-                .map_or(String::new(), |e| format!(" · {}", e.as_str())),
-            node.events,
             if node.is_break {
                 " · identity lost here"
             } else {
@@ -256,10 +274,31 @@ fn svg(chain: &ChainView, break_event: Option<&str>) -> String {
             y + 47,
             esc(&node.accounts.join(", ")),
             status = node.status.as_str(),
+            title = node_title(node, &evidence, &events),
         );
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Everything a box stands for, one fact a line, escaped: shown when the box is hovered.
+fn node_title(node: &Node, evidence: &str, events: &str) -> String {
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut lines = vec![esc(&node.principal)];
+    if let Some(role) = &node.role {
+        lines.push(format!("role {}", esc(role)));
+    }
+    lines.push(format!("{}{evidence} · {events}", node.status.as_str()));
+    if let (Some(first), Some(last)) = (node.first_time, node.last_time) {
+        lines.push(format!("{} .. {}", time(first), time(last)));
+    }
+    if let Some(id) = &node.first_event_id {
+        lines.push(format!("first event {}", esc(id)));
+    }
+    if !node.accounts.is_empty() {
+        lines.push(format!("accounts {}", esc(&node.accounts.join(", "))));
+    }
+    lines.join("\n")
 }
 
 #[cfg(test)]
@@ -272,5 +311,12 @@ mod tests {
             esc("<script>alert('x')</script>&\u{1b}"),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\\u{001b}"
         );
+    }
+
+    // Issue 13, item 8: the HTML escaped ESC but left bidi overrides raw.
+    #[test]
+    fn escapes_bidi_overrides_and_zero_width_as_the_terminal_does() {
+        assert_eq!(esc("evil\u{202e}gnp.exe"), "evil\\u{202e}gnp.exe");
+        assert_eq!(esc("ad\u{200b}min"), "ad\\u{200b}min");
     }
 }

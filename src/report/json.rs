@@ -48,6 +48,35 @@ struct FindingOut<'r> {
     access_key_id: Option<&'r str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     created_by: Option<CreatedByOut<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    machine: Option<MachineOut<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_address: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_agents: Option<&'r [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasons: Option<Vec<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    machine_addresses: Option<&'r [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reached_by: Option<ReachedByOut<'r>>,
+}
+
+/// `exfiltrated_credentials`: the machine the credentials were delivered to.
+#[derive(Serialize)]
+struct MachineOut<'r> {
+    kind: &'static str,
+    id: &'r str,
+}
+
+/// `exfiltrated_credentials`: the call that reached into the machine.
+#[derive(Serialize)]
+struct ReachedByOut<'r> {
+    call: &'r str,
+    event_id: Option<&'r str>,
+    time: Option<String>,
+    source_address: Option<&'r str>,
+    human: Option<&'r str>,
 }
 
 #[derive(Serialize)]
@@ -69,6 +98,7 @@ fn is_zero(n: &u64) -> bool {
 
 impl<'r> From<&'r Finding> for FindingOut<'r> {
     fn from(f: &'r Finding) -> Self {
+        let x = f.exfiltration.as_deref();
         FindingOut {
             kind: f.kind.as_str(),
             severity: f.severity.as_str(),
@@ -103,6 +133,21 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
                 principal: &c.principal,
                 event_id: c.event_id.as_deref(),
             }),
+            machine: x.map(|x| MachineOut {
+                kind: x.machine.kind.as_str(),
+                id: &x.machine.id,
+            }),
+            source_address: x.map(|x| x.source_address.as_str()),
+            user_agents: x.map(|x| x.user_agents.as_slice()),
+            reasons: x.map(|x| x.reasons.iter().map(|r| r.as_str()).collect()),
+            machine_addresses: x.map(|x| x.machine_addresses.as_slice()),
+            reached_by: x.and_then(|x| x.reached_by.as_ref()).map(|r| ReachedByOut {
+                call: &r.call,
+                event_id: r.event_id.as_deref(),
+                time: r.time.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                source_address: r.source_address.as_deref(),
+                human: r.human.as_deref(),
+            }),
         }
     }
 }
@@ -110,6 +155,9 @@ impl<'r> From<&'r Finding> for FindingOut<'r> {
 #[derive(Serialize)]
 struct SharedRoleOut<'r> {
     role_arn: &'r str,
+    /// The worst status of its sessions in people's chains: `lost` when it acted for someone
+    /// without naming them, `propagated` when every session carried its person.
+    status: &'static str,
     humans: u64,
     chains: u64,
     events: u64,
@@ -127,6 +175,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             .iter()
             .map(|r: &SharedRole| SharedRoleOut {
                 role_arn: &r.role_arn,
+                status: r.status.as_str(),
                 humans: r.humans,
                 chains: r.chains,
                 events: r.events,

@@ -1,13 +1,17 @@
 //! `--format markdown`: a summary fit for a pull-request comment.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use super::Report;
+use super::layout::count;
+use super::sanitize::is_unsafe;
 use crate::findings::short_role;
 use crate::link::Status;
 
-/// Escapes text for a Markdown table cell: markup characters and pipes are backslashed, line
-/// breaks and control characters removed.
+/// Escapes text for a Markdown table cell: markup characters and pipes are backslashed; what the
+/// terminal shows escaped (line breaks and other controls, bidi overrides, zero-width
+/// characters: [`is_unsafe`]) is shown as `\u{…}` here too.
 fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -16,7 +20,10 @@ fn cell(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push(' '),
+            // `\\u{…}`: the backslash itself escaped, so Markdown shows `\u{…}`.
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\\\u{{{:04x}}}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -33,17 +40,17 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
         .count();
     writeln!(
         out,
-        "## tip-audit: {} findings ({} high)\n",
-        report.findings.len(),
+        "## tip-audit: {} ({} high)\n",
+        count(report.findings.len() as u64, "finding", "findings"),
         high
     )?;
     writeln!(
         out,
-        "{} events in {} files · {} people · {} chains · {} silenced by policy · {} in the baseline{}{}\n",
-        s.events,
-        s.files,
-        s.humans,
-        s.chains,
+        "{} in {} · {} · {} · {} silenced by policy · {} in the baseline{}{}\n",
+        count(s.events, "event", "events"),
+        count(s.files, "file", "files"),
+        count(s.humans, "person", "people"),
+        count(s.chains, "chain", "chains"),
         s.silenced,
         s.baselined,
         if s.excused_by_min_link > 0 {
@@ -100,13 +107,17 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             "<details><summary>Shared roles ({})</summary>\n",
             report.shared_roles.len()
         )?;
-        writeln!(out, "| role | people | chains | events | assumed by |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        writeln!(
+            out,
+            "| role | status | people | chains | events | assumed by |"
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for r in &report.shared_roles {
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 cell(&r.role_arn),
+                r.status.as_str(),
                 r.humans,
                 r.chains,
                 r.events,
@@ -126,7 +137,17 @@ mod tests {
     fn cells_cannot_break_the_table_or_inject_markup() {
         assert_eq!(
             cell("a|b\n[x](javascript:y)"),
-            "a\\|b \\[x\\](javascript:y)"
+            "a\\|b\\\\u{000a}\\[x\\](javascript:y)"
         );
+    }
+
+    // Issue 13, item 8: the terminal's escaping everywhere a person reads text.
+    #[test]
+    fn cells_escape_controls_and_bidi_overrides_as_the_terminal_does() {
+        assert_eq!(
+            cell("evil\u{1b}[31m\u{202e}gnp"),
+            "evil\\\\u{001b}\\[31m\\\\u{202e}gnp"
+        );
+        assert!(!cell("ad\u{200b}min").contains('\u{200b}'));
     }
 }

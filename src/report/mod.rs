@@ -2,7 +2,7 @@
 //!
 //! A [`Report`] is built once, already sorted; reporters only render it into a writer. Only this
 //! module writes results, and every log string passes through [`sanitize`] on its way to a
-//! terminal.
+//! person (terminal tables, CSV, HTML, Markdown).
 
 pub mod chains;
 #[cfg(feature = "columnar")]
@@ -11,8 +11,10 @@ pub mod columnar;
 #[path = "columnar_disabled.rs"]
 pub mod columnar;
 pub mod csv;
+pub mod event_lines;
 mod html;
 mod json;
+mod layout;
 mod markdown;
 pub mod sanitize;
 mod sarif;
@@ -25,7 +27,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::findings::{Finding, SharedRole};
+use crate::findings::{Finding, OutsideAwsTest, SharedRole};
 use crate::link::Status;
 
 /// Every output format; each command writes the ones its writer matches (the command line
@@ -53,6 +55,8 @@ pub enum Format {
     Dot,
     /// Mermaid (chains).
     Mermaid,
+    /// Apache Parquet (export).
+    Parquet,
 }
 
 impl Format {
@@ -69,7 +73,25 @@ impl Format {
             Format::Text => "text",
             Format::Dot => "dot",
             Format::Mermaid => "mermaid",
+            Format::Parquet => "parquet",
         }
+    }
+
+    /// The format a file name asks for by its extension (`report.html`, `tip.sarif`), if any.
+    pub fn for_path(path: &std::path::Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match extension.as_str() {
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "html" | "htm" => Format::Html,
+            "csv" => Format::Csv,
+            "sarif" => Format::Sarif,
+            "md" | "markdown" => Format::Markdown,
+            "dot" | "gv" => Format::Dot,
+            "mmd" | "mermaid" => Format::Mermaid,
+            "parquet" => Format::Parquet,
+            _ => return None,
+        })
     }
 }
 
@@ -148,6 +170,12 @@ pub struct Summary {
     /// Findings at or above `--fail-on` that did not fail the gate because their link is weaker
     /// than the policy's `min_link`.
     pub excused_by_min_link: u64,
+    /// Machine sessions (instance-profile, task and function credentials) checked for use away
+    /// from the machine (`exfiltrated_credentials`).
+    pub machine_sessions: u64,
+    /// Whether `exfiltrated_credentials` tested for calls from outside AWS (`ran`, with
+    /// `--aws-ip-ranges`) or could not (`skipped`).
+    pub outside_aws_test: OutsideAwsTest,
 }
 
 /// A file that was not (fully) audited.
@@ -219,11 +247,20 @@ pub fn write(
     }
 }
 
-/// A table in the house style: colour only when asked for.
+/// A table in the house style: colour only when asked for; as wide as the terminal (or
+/// `COLUMNS`) at most, wrapping cells to fit, else as wide as its content.
 fn new_table(style: Style) -> comfy_table::Table {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    match layout::width() {
+        Some(width) => {
+            table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
+            table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        }
+        None => {
+            table.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+        }
+    }
     if style.color {
         table.enforce_styling();
     } else {

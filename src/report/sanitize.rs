@@ -1,14 +1,17 @@
-//! Escaping of log strings before they reach a terminal.
+//! Escaping of log strings before a person reads them.
 //!
 //! Every string in a CloudTrail record can be chosen by whoever made the call (`userAgent`,
 //! session names, request parameters), so anything that could move the cursor, recolour the
-//! screen, reorder text (bidi overrides) or hide characters (zero-width) is shown escaped.
+//! screen, reorder text (bidi overrides) or hide characters (zero-width) is shown escaped. One
+//! rule for every place a person reads text: the terminal tables, CSV cells (`csv.rs`, and the
+//! export through polars), HTML (`html.rs`), Markdown (`markdown.rs`) and drawings (`chains.rs`).
+//! JSON, JSON Lines and SARIF are for programs and keep the text as logged (JSON-escaped).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether a character must not reach a terminal as itself.
-fn is_unsafe(c: char) -> bool {
+/// Whether a character must not reach a person as itself.
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{200B}'..='\u{200F}'   // zero-width space/joiners, LRM/RLM

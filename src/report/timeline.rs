@@ -2,11 +2,13 @@
 
 use std::io::Write;
 
-use comfy_table::{Cell, Color};
+use chrono::SecondsFormat;
+use comfy_table::Color;
 use serde::Serialize;
 
+use super::layout::{self, Field, count};
 use super::sanitize::terminal;
-use super::{Format, Style, csv, new_table, unsupported};
+use super::{Format, Style, csv, unsupported};
 use crate::link::Status;
 use crate::timeline::Row;
 
@@ -93,64 +95,70 @@ pub fn write(
     }
 }
 
+/// RFC 3339 in UTC with `Z`, as CloudTrail writes it (fractions only where there are some): the
+/// form of the JSON output and of the export.
 fn time(row: &Row) -> String {
     row.time.map_or(String::new(), |t| {
-        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
     })
 }
+
+/// The columns of the table: the names of the CSV columns, so one name means one thing.
+const COLUMNS: [&str; 11] = [
+    "time",
+    "account",
+    "region",
+    "service",
+    "action",
+    "principal",
+    "evidence",
+    "status",
+    "depth",
+    "error_code",
+    "file",
+];
 
 fn table(human: &str, rows: &[Row], style: Style, out: &mut dyn Write) -> std::io::Result<()> {
     let lost = rows.iter().filter(|r| r.status == Status::Lost).count();
     writeln!(
         out,
-        "Timeline of {}: {} events, {} after a break (lost)\n",
-        terminal(human),
-        rows.len(),
-        lost
+        "{}\n",
+        layout::prose(&format!(
+            "Timeline of {}: {}, {} after a break (lost)",
+            terminal(human),
+            count(rows.len() as u64, "event", "events"),
+            lost
+        ))
     )?;
-    let mut t = new_table(style);
-    t.set_header(vec![
-        "time",
-        "account",
-        "region",
-        "service",
-        "action",
-        "principal",
-        "evidence",
-        "status",
-        "hop",
-        "error",
-        "file",
-    ]);
-    for r in rows {
-        let status = if r.is_break && r.other_candidates > 0 {
-            let others = match r.other_candidates {
-                1 => "1 other".to_owned(),
-                n => format!("{n} others"),
+    let cells: Vec<Vec<Field>> = rows
+        .iter()
+        .map(|r| {
+            let status = if r.is_break && r.other_candidates > 0 {
+                let others = match r.other_candidates {
+                    1 => "1 other".to_owned(),
+                    n => format!("{n} others"),
+                };
+                format!("{} (break; or {others})", r.status.as_str())
+            } else if r.is_break {
+                format!("{} (break)", r.status.as_str())
+            } else {
+                r.status.as_str().to_owned()
             };
-            format!("{} (break; or {others})", r.status.as_str())
-        } else if r.is_break {
-            format!("{} (break)", r.status.as_str())
-        } else {
-            r.status.as_str().to_owned()
-        };
-        let mut status = Cell::new(status);
-        if style.color && r.status == Status::Lost {
-            status = status.fg(Color::Red);
-        }
-        t.add_row(vec![
-            Cell::new(time(r)),
-            Cell::new(terminal(r.account.as_deref().unwrap_or("-"))),
-            Cell::new(terminal(r.region.as_deref().unwrap_or("-"))),
-            Cell::new(terminal(&r.service)),
-            Cell::new(terminal(&r.action)),
-            Cell::new(terminal(r.principal.as_deref().unwrap_or("-"))),
-            Cell::new(r.evidence.unwrap_or("-")),
-            status,
-            Cell::new(r.depth),
-            Cell::new(terminal(r.error_code.as_deref().unwrap_or(""))),
-            Cell::new(terminal(r.file.rsplit('/').next().unwrap_or(&r.file))),
-        ]);
-    }
-    writeln!(out, "{t}")
+            let color = (r.status == Status::Lost).then_some(Color::Red);
+            vec![
+                Field::text(time(r)),
+                Field::text(terminal(r.account.as_deref().unwrap_or("-"))),
+                Field::text(terminal(r.region.as_deref().unwrap_or("-"))),
+                Field::text(terminal(&r.service)),
+                Field::text(terminal(&r.action)),
+                Field::arn(terminal(r.principal.as_deref().unwrap_or("-"))),
+                Field::text(r.evidence.unwrap_or("-")),
+                Field::text(status).color(color),
+                Field::text(r.depth.to_string()),
+                Field::text(terminal(r.error_code.as_deref().unwrap_or(""))),
+                Field::path(terminal(r.file.rsplit('/').next().unwrap_or(&r.file))),
+            ]
+        })
+        .collect();
+    writeln!(out, "{}", layout::table(&COLUMNS, &cells, style))
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use comfy_table::Cell;
 use serde::Serialize;
 
+use super::layout::{self, count};
 use super::sanitize::terminal;
 use super::{Format, Style, csv, new_table, unsupported};
 use crate::verify::{ChainBreak, DigestCheck, FileCheck, FileState, Verification, VerifySummary};
@@ -28,18 +29,34 @@ fn table(v: &Verification, style: Style, out: &mut dyn Write) -> std::io::Result
     let s = v.summary();
     writeln!(
         out,
-        "tip-audit verify: {} log files verified, {} modified, {} missing, {} unverified, {} unreadable",
-        s.verified, s.modified, s.missing, s.unverified, s.unreadable
+        "{}",
+        layout::prose(&format!(
+            "tip-audit verify: {} verified, {} modified, {} missing, {} unverified, {} unreadable",
+            count(s.verified, "log file", "log files"),
+            s.modified,
+            s.missing,
+            s.unverified,
+            s.unreadable
+        ))
     )?;
     writeln!(
         out,
-        "{} digests, {} chain breaks; signatures: {} valid, {} invalid, {} not checked",
-        s.digests, s.chain_breaks, s.signatures_valid, s.signatures_invalid, s.signatures_unchecked
+        "{}",
+        layout::prose(&format!(
+            "{}, {}; signatures: {} valid, {} invalid, {} not checked",
+            count(s.digests, "digest", "digests"),
+            count(s.chain_breaks, "chain break", "chain breaks"),
+            s.signatures_valid,
+            s.signatures_invalid,
+            s.signatures_unchecked
+        ))
     )?;
     writeln!(
         out,
         "{}\n",
-        if v.intact() {
+        if !v.verifiable() {
+            "NOTHING VERIFIED: no digest files given."
+        } else if v.intact() {
             "Everything verifiable is intact."
         } else {
             "INTEGRITY PROBLEMS FOUND."

@@ -173,16 +173,22 @@ impl Verification {
         }
     }
 
-    /// Whether everything that could be verified is intact.
+    /// Whether there was anything to verify: at least one digest file. Log files alone prove
+    /// nothing.
+    pub fn verifiable(&self) -> bool {
+        !self.digests.is_empty()
+    }
+
+    /// Whether everything that could be verified is intact; never when nothing could be.
     pub fn intact(&self) -> bool {
         let s = self.summary();
-        s.modified
+        let problems = s.modified
             + s.missing
             + s.unreadable
             + s.digests_unreadable
             + s.chain_breaks
-            + s.signatures_invalid
-            == 0
+            + s.signatures_invalid;
+        self.verifiable() && problems == 0
     }
 
     /// Local paths of log files that failed: modified or unreadable.

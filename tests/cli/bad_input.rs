@@ -122,7 +122,7 @@ fn empty_files_are_skipped_and_empty_records_are_read() {
     ] {
         let path = write_file(dir.path(), name, body);
         let (code, document) = audit(&path, &[]);
-        assert_eq!(code, 0, "{name}");
+        assert_eq!(code, 2, "{name}: no events, nothing audited (issue 13)");
         match expected {
             Some(reason) => assert_eq!(
                 note(&document),
@@ -214,7 +214,7 @@ fn json_that_is_not_cloudtrail_is_skipped() {
     ] {
         let path = write_file(dir.path(), name, body.as_bytes());
         let (code, document) = audit(&path, &[]);
-        assert_eq!(code, 0, "{name}");
+        assert_eq!(code, 2, "{name}: nothing audited (issue 13)");
         assert_eq!(
             note(&document),
             ("skipped".to_owned(), reason.to_owned()),

@@ -35,7 +35,7 @@ fn sarif_validates_and_lists_every_finding_with_stable_fingerprints() {
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
-    assert_eq!(rules.len(), 4, "one rule per finding kind");
+    assert_eq!(rules.len(), 5, "one rule per finding kind");
     assert!(
         rules
             .iter()
@@ -185,13 +185,10 @@ fn several_formats_in_one_run() {
     ]);
     assert_eq!(code, 1);
     assert!(stdout.is_empty(), "the report went to -o");
-    let document: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap_or_default())
-        .unwrap_or(Value::Null);
-    assert!(document.is_null(), "-o without --format writes the table");
-    assert!(
-        std::fs::read_to_string(&json_out)
-            .unwrap()
-            .starts_with("tip-audit scan:")
+    let document: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    assert_eq!(
+        document["schema"], "tip-audit/scan/v1",
+        "-o without --format writes what the file name says (issue 13)"
     );
     let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
     assert!(sarif_schema().is_valid(&sarif));
@@ -245,7 +242,7 @@ fn the_policy_silences_a_shared_role_and_counts_it() {
                 .ends_with("RedshiftSharedServiceRole"))
     );
     let (_, table) = run(&["scan", &logs(), "--config", config.to_str().unwrap()]);
-    assert!(table.contains("the policy silenced 2 findings and 1 shared roles"));
+    assert!(table.contains("the policy silenced 2 findings and 1 shared role;"));
 }
 
 #[test]

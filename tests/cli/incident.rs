@@ -76,7 +76,9 @@ fn have(tool: &str) -> bool {
 fn daves_timeline_shows_his_events_then_the_redshift_role_lost() {
     let document = json_on_sample("timeline", &["--human", "dave@example.com"]);
     let rows = document["events"].as_array().unwrap();
-    // The portal call, the SAML sign-in, his permission-set session, then the shared role.
+    // The portal call, the SAML sign-in, his permission-set session, then the shared role: one
+    // chain rooted at the portal session (issue 12, item 1), so the sign-in is at depth 1, the
+    // permission-set session at 2 and the shared role at 3.
     assert_eq!(
         rows.len(),
         2 + session_events("K_dave") + session_events("K_rs2")
@@ -99,7 +101,7 @@ fn daves_timeline_shows_his_events_then_the_redshift_role_lost() {
                 .contains(":assumed-role/RedshiftSharedServiceRole/")
         );
         assert_eq!(row["evidence"], Value::Null, "a lost event names nobody");
-        assert_eq!(row["depth"], 2);
+        assert_eq!(row["depth"], 3);
         assert!(row["time"].as_str().unwrap() >= breaks[0]["time"].as_str().unwrap());
     }
     let statement = rows
@@ -108,7 +110,12 @@ fn daves_timeline_shows_his_events_then_the_redshift_role_lost() {
         .unwrap();
     assert_eq!(statement["status"], "propagated");
     assert_eq!(statement["evidence"], "on_behalf_of");
-    assert_eq!(statement["depth"], 1);
+    assert_eq!(statement["depth"], 2);
+    let sign_in = rows
+        .iter()
+        .find(|r| r["action"] == "AssumeRoleWithSAML")
+        .unwrap();
+    assert_eq!(sign_in["depth"], 1);
     assert!(
         rows.iter()
             .all(|r| r["file"].as_str().unwrap().ends_with(".json.gz"))

@@ -107,23 +107,27 @@ fn duplicates_across_files_are_counted_once() {
 fn filters_prune_by_key_and_by_event() {
     let dir = tempfile::tempdir().unwrap();
     deliver(dir.path(), APPS, "0905", &chain());
-    let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-02T10:00:00Z"]);
+    let (code, document) = scan_json(&[dir.path()], &["--since", "2026-03-02T10:00:00Z"]);
     assert_eq!(
         document["summary"]["files_pruned"], 0,
         "delivered 09:05: may explain later sessions"
     );
     assert_eq!(document["summary"]["filtered"], 2);
     assert_eq!(document["summary"]["events"], 0);
-    let (_, document) = scan_json(&[dir.path()], &["--since", "2026-03-03T10:00:00Z"]);
+    assert_eq!(code, 2, "filters that match nothing never pass (issue 13)");
+    let (code, document) = scan_json(&[dir.path()], &["--since", "2026-03-03T10:00:00Z"]);
     assert_eq!(
         document["summary"]["files_pruned"], 1,
         "delivered over 12 hours before --since"
     );
-    let (_, document) = scan_json(&[dir.path()], &["--until", "2026-03-02T09:00:03Z"]);
+    assert_eq!(code, 2);
+    let (code, document) = scan_json(&[dir.path()], &["--until", "2026-03-02T09:00:03Z"]);
     assert_eq!(document["summary"]["filtered"], 1);
     assert_eq!(document["summary"]["events"], 1);
-    let (_, document) = scan_json(&[dir.path()], &["--account", DATA]);
+    assert_eq!(code, 0);
+    let (code, document) = scan_json(&[dir.path()], &["--account", DATA]);
     assert_eq!(document["summary"]["files_pruned"], 1);
+    assert_eq!(code, 2);
 }
 
 #[test]
@@ -150,7 +154,10 @@ fn non_event_files_are_skipped_with_a_reason() {
         &[],
     );
     let (code, document) = scan_json(&[dir.path()], &[]);
-    assert_eq!(code, 0, "nothing here is damaged");
+    assert_eq!(
+        code, 2,
+        "nothing here is damaged, but nothing here could be audited (issue 13)"
+    );
     let reasons: Vec<(String, String)> = document["skipped"]
         .as_array()
         .unwrap()

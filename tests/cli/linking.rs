@@ -630,6 +630,89 @@ fn since_keeps_the_sts_call_that_explains_a_later_session() {
 }
 
 #[test]
+fn a_break_is_the_first_event_inside_the_window() {
+    // A role session whose calls span 09:00–11:00: scanned from 10:00, its break is its first
+    // call at or after 10:00, and it counts only the calls inside the window. A second session
+    // seen only before 10:00 explains nothing in the window and gives no finding.
+    let late = RoleSession::new(
+        "arn:aws:iam::444455556666:role/Chained",
+        "late",
+        "ASIAWO645SY5WINDOW01",
+        "2026-03-02T09:00:02Z",
+    );
+    let early = RoleSession::new(
+        "arn:aws:iam::444455556666:role/Chained",
+        "early",
+        "ASIAWO645SY5WINDOW02",
+        "2026-03-02T09:01:00Z",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    deliver(
+        dir.path(),
+        DATA,
+        "0905",
+        &[
+            late.assumed_by("e1000000-0000-4000-8000-000000000001", alice()),
+            late.call(
+                "e1000000-0000-4000-8000-000000000002",
+                "2026-03-02T09:00:05Z",
+                "s3.amazonaws.com",
+                "ListBuckets",
+            ),
+            early.assumed_by("e1000000-0000-4000-8000-000000000003", bob()),
+            early.call(
+                "e1000000-0000-4000-8000-000000000004",
+                "2026-03-02T09:01:05Z",
+                "s3.amazonaws.com",
+                "GetObject",
+            ),
+        ],
+    );
+    deliver(
+        dir.path(),
+        DATA,
+        "1005",
+        &[
+            late.call(
+                "e1000000-0000-4000-8000-000000000005",
+                "2026-03-02T10:00:30Z",
+                "s3.amazonaws.com",
+                "GetObject",
+            ),
+            late.call(
+                "e1000000-0000-4000-8000-000000000006",
+                "2026-03-02T10:59:00Z",
+                "s3.amazonaws.com",
+                "PutObject",
+            ),
+        ],
+    );
+    let (_, whole) = scan_json(&[dir.path()], &[]);
+    let (_, window) = scan_json(
+        &[dir.path()],
+        &[
+            "--since",
+            "2026-03-02T10:00:00Z",
+            "--until",
+            "2026-03-02T12:00:00Z",
+        ],
+    );
+    assert_eq!(
+        whole["findings"].as_array().unwrap().len(),
+        2,
+        "unfiltered, both sessions are reported"
+    );
+    let finding = only_finding(&window, "lineage_only");
+    assert_eq!(finding["human"], "alice@example.com");
+    assert_eq!(
+        finding["break_event_id"],
+        "e1000000-0000-4000-8000-000000000005"
+    );
+    assert_eq!(finding["break_time"], "2026-03-02T10:00:30Z");
+    assert_eq!(finding["events_after_break"], 2);
+}
+
+#[test]
 fn a_lake_formation_role_shared_by_two_people_is_ambiguous() {
     let engine_alice = RoleSession::new(
         ENGINE_ROLE,

@@ -6,13 +6,18 @@ mod bad_input; // damaged and hostile input: diagnostics and counts
 mod dense; // a dense estate scored against its answer key
 mod determinism; // same input, any thread count: byte-identical output
 mod errors; // exit codes, unreadable input, usage errors
+mod exfiltration; // stolen machine credentials: exfiltrated_credentials and its negatives
 #[cfg(feature = "columnar")]
 mod export; // Parquet and CSV export, read back
 mod gate; // CI gate: SARIF, JSON Lines, CSV, Markdown, exports, policy file, baselines
+mod gate_cli; // issue 13: runs that audit nothing fail, errors say why, formats follow -o
+mod help; // issue 13: --help with examples, completions, man pages; commands match the guide
+mod identity_center; // Identity Center: token exchanges, portal sign-ins, re-keyed sessions
 mod incident; // timelines, chains in four formats, people by name, the HTML report
 mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, arrays
 mod keys; // long-term keys: created keys linked, findings named by key
 mod linking; // edge kinds and identity traps on small hand-built estates
+mod output; // what people read: one escaping rule, plurals, column names, terminal width
 mod sample; // the bundled sample estate, against its answer key
 mod signin; // console sign-ins: one session and chain per ConsoleLogin
 mod util;

@@ -22,10 +22,11 @@ pub fn expected() -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
-/// `tip-audit` with colour off and a fixed thread count.
+/// `tip-audit` with colour off, and tables as wide as their content whatever `COLUMNS` the
+/// tests run with.
 pub fn tip() -> Command {
     let mut cmd = Command::cargo_bin("tip-audit").unwrap();
-    cmd.env("NO_COLOR", "1");
+    cmd.env("NO_COLOR", "1").env_remove("COLUMNS");
     cmd
 }
 
@@ -187,6 +188,12 @@ pub fn event(
 ) -> Value {
     let service_made =
         user_identity.get("invokedBy").is_some() || user_identity["type"] == "AWSService";
+    // A machine calls from its own address with its own tools, a person from theirs.
+    let (address, agent) = if machine_identity(&user_identity) {
+        (MACHINE_ADDRESS, MACHINE_AGENT)
+    } else {
+        (PERSON_ADDRESS, PERSON_AGENT)
+    };
     let mut e = json!({
         "eventVersion": "1.11",
         "userIdentity": user_identity,
@@ -194,8 +201,8 @@ pub fn event(
         "eventSource": source,
         "eventName": name,
         "awsRegion": "us-east-1",
-        "sourceIPAddress": if service_made { source } else { "198.51.100.24" },
-        "userAgent": if service_made { source } else { "aws-cli/2.22.0 md/awscrt#0.23.0 ua/2.0 os/linux#6.1" },
+        "sourceIPAddress": if service_made { source } else { address },
+        "userAgent": if service_made { source } else { agent },
         "requestParameters": null,
         "responseElements": null,
         "requestID": format!("req-{id}"),
@@ -211,6 +218,34 @@ pub fn event(
             "clientProvidedHostHeader": format!("{}.us-east-1.amazonaws.com", source.split('.').next().unwrap())});
     }
     e
+}
+
+/// Where people's calls come from in these fixtures: a laptop.
+pub const PERSON_ADDRESS: &str = "198.51.100.24";
+/// The tools people call with.
+pub const PERSON_AGENT: &str = "aws-cli/2.22.0 md/awscrt#0.23.0 ua/2.0 os/linux#6.1";
+/// Where machines' calls come from: an instance's, task's or function's own address in AWS.
+pub const MACHINE_ADDRESS: &str = "203.0.113.10";
+/// The tools machines call with: an SDK on the instance.
+pub const MACHINE_AGENT: &str =
+    "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64";
+
+/// Whether a `userIdentity` holds a machine's credentials: an EC2 instance profile
+/// (`ec2RoleDelivery`, or a session named after an instance id), an ECS task (a session named
+/// after a task id), credentials issued to a resource (`inScopeOf`, a Lambda function).
+pub fn machine_identity(identity: &Value) -> bool {
+    let session = identity["principalId"]
+        .as_str()
+        .and_then(|id| id.split_once(':'))
+        .map_or("", |(_, session)| session);
+    let instance = session
+        .strip_prefix("i-")
+        .is_some_and(|hex| hex.len() >= 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    let task = session.len() == 32 && session.bytes().all(|b| b.is_ascii_hexdigit());
+    identity["sessionContext"].get("ec2RoleDelivery").is_some()
+        || identity.get("inScopeOf").is_some()
+        || instance
+        || task
 }
 
 /// An AWS service principal.

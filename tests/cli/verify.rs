@@ -33,10 +33,11 @@ fn sign(private: &RsaPrivateKey, message: &str) -> String {
     )
 }
 
-struct Trail {
-    dir: tempfile::TempDir,
-    logs: Vec<String>,
-    digests: Vec<String>,
+/// A trail on disk: its folder, and the S3 keys of its log files and digests.
+pub(crate) struct Trail {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) logs: Vec<String>,
+    pub(crate) digests: Vec<String>,
 }
 
 impl Trail {
@@ -45,7 +46,7 @@ impl Trail {
     }
 
     /// Deletes one of its files.
-    fn delete(&self, key: &str) {
+    pub(crate) fn delete(&self, key: &str) {
         std::fs::remove_file(self.path(key)).unwrap();
     }
 
@@ -81,7 +82,7 @@ impl Trail {
 
 /// Three hourly digests, each over two log files, chained and signed; the newest digest's
 /// signature saved as a `.sig` sidecar, as from `x-amz-meta-signature`.
-fn build_trail() -> Trail {
+pub(crate) fn build_trail() -> Trail {
     let dir = tempfile::tempdir().unwrap();
     let mut logs = Vec::new();
     let mut digests = Vec::new();
