@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Audit AWS CloudTrail logs for lost trusted identity propagation: where a person's request
 /// chain ends up under a shared service role and the audit trail stops naming them.
@@ -29,9 +29,14 @@ pub enum Command {
     /// Show the session trees: who started what, and where the person was lost.
     #[command(after_help = CHAINS_EXAMPLES)]
     Chains(ChainsArgs),
-    /// Every event of one person, and of the sessions in their chains, in time order.
+    /// Every event of one person, and of the sessions in their chains, in time order; or every
+    /// event an access key, a session, an address or a user agent touched.
     #[command(after_help = TIMELINE_EXAMPLES)]
     Timeline(TimelineArgs),
+    /// Who is behind an event, an access key, a session or an address: the person, and the path
+    /// from their sign-in to it, hop by hop, with where the identity was lost.
+    #[command(after_help = WHO_EXAMPLES)]
+    Who(WhoArgs),
     /// One row per event with its attribution, session, chain and status: Parquet, CSV or JSON
     /// Lines.
     #[command(after_help = EXPORT_EXAMPLES)]
@@ -59,6 +64,7 @@ Examples:
   tip-audit scan ./logs
   tip-audit scan ./logs --since 2026-03-01 --fail-on high
   tip-audit timeline ./logs --human alice@example.com
+  tip-audit who ./logs --key ASIAWO645SY5F4X3LMG2
   tip-audit chains ./logs --human alice@example.com --format dot
   tip-audit verify ./logs
   tip-audit help scan
@@ -97,7 +103,23 @@ Examples:
   tip-audit timeline ./logs --human alice@example.com
   tip-audit timeline ./logs --human bob --since 2026-03-01
   tip-audit timeline ./logs --users users.json --human \"Dave Bowman\"
-  tip-audit timeline ./logs --human alice@example.com -o alice.csv";
+  tip-audit timeline ./logs --human alice@example.com -o alice.csv
+  tip-audit timeline ./logs --key ASIAWO645SY5F4X3LMG2
+  tip-audit timeline ./logs --ip 203.0.113.150 --user-agent aws-sdk-cpp
+  tip-audit timeline ./logs --human bob --format timesketch -o bob.jsonl";
+
+/// `tip-audit who --help`.
+const WHO_EXAMPLES: &str = "\
+Examples:
+  tip-audit who ./logs --event 633cd96f-f501-5275-8135-e33e2154935f
+  tip-audit who ./logs --key ASIAWO645SY5F4X3LMG2 --key AKIARTX3GSDSZUDG5YV2
+  tip-audit who ./logs --ip 192.0.2.88 --format json
+  tip-audit who ./logs --session \\
+      arn:aws:sts::444455556666:assumed-role/AuditReadRole/grace@example.com
+
+Exit status: 0 everything asked about is in the logs; 2 usage error, an event, key, session or \
+address the logs do not hold (each is named on standard error), some input could not be read, \
+or nothing was audited.";
 
 /// `tip-audit export --help`.
 const EXPORT_EXAMPLES: &str = "\
@@ -402,6 +424,12 @@ pub struct ChainsArgs {
 
 /// `tip-audit timeline`.
 #[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("selector")
+        .required(true)
+        .multiple(true)
+        .args(["human", "key", "session", "ip", "user_agent"])
+))]
 pub struct TimelineArgs {
     /// Inputs and linking.
     #[command(flatten)]
@@ -409,11 +437,70 @@ pub struct TimelineArgs {
 
     /// The person: an Identity Center user id, user name or e-mail (with --users), an IAM
     /// user ARN or name, a SAML subject, or a source identity.
-    #[arg(long, value_name = "H", required = true)]
-    pub human: String,
+    #[arg(long, value_name = "H")]
+    pub human: Option<String>,
+
+    /// The events made with this access key, and every event of the chains around its sessions
+    /// (repeatable).
+    #[arg(long, value_name = "AKID")]
+    pub key: Vec<String>,
+
+    /// The events of the sessions with this principal ARN
+    /// (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, a user ARN), and every event of the
+    /// chains around them (repeatable).
+    #[arg(long, value_name = "ARN")]
+    pub session: Vec<String>,
+
+    /// The events called from this source address (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Vec<String>,
+
+    /// The events whose user agent holds this text, case ignored (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Vec<String>,
 
     /// Output format [default: from the file name of -o (.json, .jsonl, .csv), else table].
     #[arg(long, value_parser = formats(TIMELINE_FORMATS))]
+    pub format: Option<FormatArg>,
+
+    /// Where the output goes.
+    #[command(flatten)]
+    pub output: OutputArg,
+}
+
+/// `tip-audit who`.
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("indicator")
+        .required(true)
+        .multiple(true)
+        .args(["event", "key", "session", "ip"])
+))]
+pub struct WhoArgs {
+    /// Inputs and linking.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// A CloudTrail eventID: the event, who made it and the path to it (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub event: Vec<String>,
+
+    /// An access key id (AKIA…, ASIA…): the sessions that used it, or the STS call that issued
+    /// it (repeatable).
+    #[arg(long, value_name = "AKID")]
+    pub key: Vec<String>,
+
+    /// A session's principal ARN (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, a user
+    /// ARN): every session with it, and who is behind each (repeatable).
+    #[arg(long, value_name = "ARN")]
+    pub session: Vec<String>,
+
+    /// A source address: every session that called from it, with its person (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Vec<String>,
+
+    /// Output format [default: from the file name of -o (.json), else table].
+    #[arg(long, value_parser = formats(WHO_FORMATS))]
     pub format: Option<FormatArg>,
 
     /// Where the output goes.
@@ -471,6 +558,8 @@ pub enum FormatArg {
     Mermaid,
     /// Apache Parquet (export).
     Parquet,
+    /// JSON Lines for Timesketch: message, datetime, timestamp_desc, then the attribution fields.
+    Timesketch,
 }
 
 /// The formats of `scan`.
@@ -496,7 +585,10 @@ pub const TIMELINE_FORMATS: &[FormatArg] = &[
     FormatArg::Json,
     FormatArg::Jsonl,
     FormatArg::Csv,
+    FormatArg::Timesketch,
 ];
+/// The formats of `who`.
+pub const WHO_FORMATS: &[FormatArg] = &[FormatArg::Table, FormatArg::Json];
 /// The formats of `verify`.
 pub const VERIFY_FORMATS: &[FormatArg] = &[FormatArg::Table, FormatArg::Json, FormatArg::Csv];
 /// The formats of `export`.

@@ -1,6 +1,7 @@
 //! Validated, resolved settings: the only place that turns command-line text into settings.
 
 use std::io::IsTerminal;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -9,14 +10,14 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use crate::cli::{
     CHAINS_FORMATS, ChainsArgs, ColorArg, EXPORT_FORMATS, ExportArgs, FailOnArg, FormatArg,
     InitArgs, InputArgs, SCAN_FORMATS, ScanArgs, TIMELINE_FORMATS, TimelineArgs, VERIFY_FORMATS,
-    VerifyArgs,
+    VerifyArgs, WHO_FORMATS, WhoArgs,
 };
 use crate::decode::Limits;
 use crate::discover::Filter;
 use crate::findings::Severity;
 use crate::link::LinkOptions;
-use crate::policy::{Policy, SeverityOrNever};
-use crate::report::{Format, Style};
+use crate::policy::{Policy, PolicyFile, SeverityOrNever};
+use crate::report::{Format, Provenance, Style};
 
 /// What to read and how to link it: shared by `scan`, `chains` and `timeline`.
 #[derive(Debug, Clone, Default)]
@@ -31,8 +32,8 @@ pub struct InputConfig {
     pub users: Option<PathBuf>,
     /// The policy file in force.
     pub policy: Policy,
-    /// Where it came from.
-    pub policy_path: Option<PathBuf>,
+    /// Where it came from, and the SHA-256 of its bytes.
+    pub policy_file: Option<PolicyFile>,
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Size limits.
@@ -42,6 +43,9 @@ pub struct InputConfig {
     /// Show a progress bar on standard error while the files are read: only when standard error
     /// is a terminal and `--quiet` is off.
     pub progress: bool,
+    /// Where the report comes from (tool, inputs as given, filters, policy file), for the
+    /// reports that carry it.
+    pub provenance: Provenance,
 }
 
 /// Settings for one scan.
@@ -91,8 +95,37 @@ pub struct ChainsConfig {
 pub struct TimelineConfig {
     /// What to read.
     pub input: InputConfig,
-    /// The person.
-    pub human: String,
+    /// The person (`--human`).
+    pub human: Option<String>,
+    /// Access keys whose sessions' chains to show (`--key`).
+    pub keys: Vec<String>,
+    /// Session principal ARNs whose chains to show (`--session`).
+    pub sessions: Vec<String>,
+    /// Source addresses whose events to show (`--ip`).
+    pub ips: Vec<IpAddr>,
+    /// Text of the user agents whose events to show (`--user-agent`).
+    pub user_agents: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// Output file.
+    pub output: Option<PathBuf>,
+    /// Terminal style.
+    pub style: Style,
+}
+
+/// Settings for `who`.
+#[derive(Debug, Clone)]
+pub struct WhoConfig {
+    /// What to read.
+    pub input: InputConfig,
+    /// CloudTrail event ids (`--event`).
+    pub events: Vec<String>,
+    /// Access key ids (`--key`).
+    pub keys: Vec<String>,
+    /// Session principal ARNs (`--session`).
+    pub sessions: Vec<String>,
+    /// Source addresses (`--ip`).
+    pub ips: Vec<IpAddr>,
     /// Output format.
     pub format: Format,
     /// Output file.
@@ -134,12 +167,62 @@ impl TimelineConfig {
             style: Style {
                 color: use_color(args.input.color.when, to_stdout(output)),
             },
+            keys: indicators(args.key, "--key")?,
+            sessions: indicators(args.session, "--session")?,
+            ips: addresses(args.ip)?,
+            user_agents: indicators(args.user_agent, "--user-agent")?,
             input: InputConfig::from_args(args.input, quiet)?,
             human: args.human,
             format,
             output: args.output.path,
         })
     }
+}
+
+impl WhoConfig {
+    /// Resolves the arguments (`quiet`: `--quiet` was given).
+    pub fn from_args(args: WhoArgs, quiet: bool) -> anyhow::Result<WhoConfig> {
+        let output = args.output.path.as_deref();
+        let format = choose_format(args.format, output, WHO_FORMATS, Format::Table, "who")?;
+        Ok(WhoConfig {
+            style: Style {
+                color: use_color(args.input.color.when, to_stdout(output)),
+            },
+            events: indicators(args.event, "--event")?,
+            keys: indicators(args.key, "--key")?,
+            sessions: indicators(args.session, "--session")?,
+            ips: addresses(args.ip)?,
+            input: InputConfig::from_args(args.input, quiet)?,
+            format,
+            output: args.output.path,
+        })
+    }
+}
+
+/// Indicators as given, without surrounding spaces; an empty one is a usage error.
+fn indicators(values: Vec<String>, flag: &str) -> anyhow::Result<Vec<String>> {
+    values
+        .into_iter()
+        .map(|value| {
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                bail!("{flag} needs a value");
+            }
+            Ok(value)
+        })
+        .collect()
+}
+
+/// `--ip`: IPv4 or IPv6 addresses, compared as addresses (`2001:db8::1` is `2001:0db8::0001`).
+fn addresses(values: Vec<String>) -> anyhow::Result<Vec<IpAddr>> {
+    values
+        .iter()
+        .map(|value| {
+            value.trim().parse::<IpAddr>().with_context(|| {
+                format!("--ip {value:?}: not an IP address (such as 198.51.100.24 or 2001:db8::1)")
+            })
+        })
+        .collect()
 }
 
 /// Settings for `export`.
@@ -267,6 +350,8 @@ pub struct VerifyConfig {
     pub threads: usize,
     /// Terminal style.
     pub style: Style,
+    /// Where the report comes from (tool, inputs as given; no filters, no policy file).
+    pub provenance: Provenance,
 }
 
 impl VerifyConfig {
@@ -277,6 +362,7 @@ impl VerifyConfig {
         }
         let output = args.output.path.as_deref();
         let format = choose_format(args.format, output, VERIFY_FORMATS, Format::Table, "verify")?;
+        let provenance = Provenance::new(&args.paths, &Filter::default(), None, arguments());
         Ok(VerifyConfig {
             style: Style {
                 color: use_color(args.color.when, to_stdout(output)),
@@ -286,8 +372,18 @@ impl VerifyConfig {
             format,
             output: args.output.path,
             threads: args.threads.count.unwrap_or(0),
+            provenance,
         })
     }
+}
+
+/// The command line as given, after the program name, for the provenance (SARIF's
+/// `invocations`): the record of the run, never a setting.
+fn arguments() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// The one mapping from the command line's format names to the report's.
@@ -304,6 +400,7 @@ fn format(arg: FormatArg) -> Format {
         FormatArg::Dot => Format::Dot,
         FormatArg::Mermaid => Format::Mermaid,
         FormatArg::Parquet => Format::Parquet,
+        FormatArg::Timesketch => Format::Timesketch,
     }
 }
 
@@ -416,7 +513,7 @@ impl InputConfig {
     /// Resolves the shared arguments (`quiet`: `--quiet` was given); an error here is a usage
     /// error (exit status 2).
     pub fn from_args(args: InputArgs, quiet: bool) -> anyhow::Result<InputConfig> {
-        let (policy, policy_path) = Policy::find(args.config.as_deref())?;
+        let (policy, policy_file) = Policy::find(args.config.as_deref())?;
         let link_window = args
             .link_window
             .or_else(|| policy.link_window.clone())
@@ -455,21 +552,23 @@ impl InputConfig {
         if args.threads.count == Some(0) {
             bail!("--threads must be at least 1");
         }
+        let filter = Filter {
+            since,
+            until,
+            accounts: accounts(args.account)?,
+            regions: regions(args.region)?,
+            // Role sessions last up to 12 hours (STS `DurationSeconds`, IAM user guide
+            // `id_roles_use`), and a trigger may precede its role by the link window.
+            link_margin: chrono::Duration::hours(12) + window,
+        };
+        let provenance = Provenance::new(&args.paths, &filter, policy_file.as_ref(), arguments());
         Ok(InputConfig {
             paths: args.paths,
-            filter: Filter {
-                since,
-                until,
-                accounts: accounts(args.account)?,
-                regions: regions(args.region)?,
-                // Role sessions last up to 12 hours (STS `DurationSeconds`, IAM user guide
-                // `id_roles_use`), and a trigger may precede its role by the link window.
-                link_margin: chrono::Duration::hours(12) + window,
-            },
+            filter,
             link: LinkOptions { window, skew },
             users: args.users,
             policy,
-            policy_path,
+            policy_file,
             threads: args.threads.count.unwrap_or(0),
             limits: Limits {
                 max_file_bytes: args.max_file_bytes,
@@ -478,6 +577,7 @@ impl InputConfig {
             },
             aws_ip_ranges: None,
             progress: !quiet && std::io::stderr().is_terminal(),
+            provenance,
         })
     }
 }

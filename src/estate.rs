@@ -6,7 +6,7 @@
 //! its session's counters. Duplicate `eventID`s are found at the merge and counted once.
 
 use std::collections::hash_map::{DefaultHasher, Entry};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
@@ -89,8 +89,15 @@ pub struct Session {
     /// to be handed to one.
     pub sign_in: Option<identity::SignInPart>,
     /// The AWS service whose `invokedBy` this role session's events carry: a session a service
-    /// holds (Step Functions running a state machine), not a person's own.
+    /// holds (Step Functions running a state machine), not a person's own. Only while every
+    /// event carries it: a session with calls of its own ([`Session::direct`]) is held by nobody.
     pub held_by: Option<String>,
+    /// Some event was made by the principal itself, not by a service for it (no `invokedBy`).
+    pub direct: bool,
+    /// Events that AWS services made for this session's principal under a key of their own
+    /// (forward access sessions), joined to this session by [`Estate::adopt_forwarded`]; also
+    /// counted in `events`.
+    pub forwarded: u64,
     /// Events made with these credentials.
     pub events: u64,
     /// The first event seen with these credentials, in scope or kept for linking: where the
@@ -107,6 +114,9 @@ pub struct Session {
     pub accounts: BTreeSet<String>,
     /// Where its calls came from (source address and user agent), for `exfiltrated_credentials`.
     pub places: Places,
+    /// Accounts of product providers that acted with these credentials on the customer's behalf
+    /// (`invokedByDelegate`), for `who` and `timeline`.
+    pub delegates: BTreeSet<String>,
 }
 
 impl Session {
@@ -130,6 +140,8 @@ impl Session {
             lake_formation_role: None,
             credential_id: actor.credential_id.as_deref().map(str::to_owned),
             held_by: None,
+            direct: false,
+            forwarded: 0,
             sign_in: identity::sign_in_part(actor, event),
             events: 0,
             first: EventRef::of(event),
@@ -138,6 +150,7 @@ impl Session {
             humans: Vec::new(),
             accounts: BTreeSet::new(),
             places: Places::default(),
+            delegates: BTreeSet::new(),
         }
     }
 
@@ -168,7 +181,12 @@ impl Session {
         if self.issued_to.is_none() {
             self.issued_to = issued_to(actor);
         }
-        if self.held_by.is_none() {
+        if actor.invoked_by.is_none() {
+            // The principal's own call: whatever a service also did with these credentials,
+            // the session is not one the service holds.
+            self.direct = true;
+            self.held_by = None;
+        } else if self.held_by.is_none() && !self.direct {
             self.held_by = held_by(actor);
         }
         if self.lake_formation_role.is_none() {
@@ -181,6 +199,11 @@ impl Session {
             && !self.accounts.contains(account)
         {
             self.accounts.insert(account.to_owned());
+        }
+        if let Some(delegate) = actor.delegate.as_deref()
+            && !self.delegates.contains(delegate)
+        {
+            self.delegates.insert(delegate.to_owned());
         }
     }
 
@@ -213,14 +236,20 @@ impl Session {
             self.count_human(human, evidence, n);
         }
         self.accounts.extend(other.accounts);
+        self.delegates.extend(other.delegates);
         self.places.merge(other.places);
         self.service_nature |= other.service_nature;
         self.machine |= other.machine;
         if self.issued_to.is_none() {
             self.issued_to = other.issued_to;
         }
+        self.direct |= other.direct;
+        self.forwarded += other.forwarded;
         if self.held_by.is_none() {
             self.held_by = other.held_by;
+        }
+        if self.direct {
+            self.held_by = None;
         }
         if self.lake_formation_role.is_none() {
             self.lake_formation_role = other.lake_formation_role;
@@ -256,7 +285,7 @@ fn issued_to(actor: &crate::event::Actor<'_>) -> Option<String> {
 }
 
 /// A role session used by a service on its own (no person named): `invokedBy` a service
-/// principal, with no `onBehalfOf` or source identity.
+/// principal, with no `onBehalfOf` or source identity, on every event of the session.
 fn held_by(actor: &crate::event::Actor<'_>) -> Option<String> {
     let service = actor.invoked_by.as_deref()?;
     let role_session = matches!(actor.kind, Some(IdentityKind::AssumedRole));
@@ -271,6 +300,87 @@ fn lake_formation_role(actor: &crate::event::Actor<'_>) -> Option<String> {
         .as_deref()
         .and_then(identity::lake_formation_role)
         .map(str::to_owned)
+}
+
+/// How long temporary credentials can last: 36 hours (`GetSessionToken`; role sessions end
+/// within 12).
+const MAX_CREDENTIAL_HOURS: i64 = 36;
+
+/// How long before the caller's own calls a forwarded call may be logged: `eventTime` is when a
+/// request completed, and the caller's request completes after the calls a service made for it.
+const FORWARDED_LEAD_MINUTES: i64 = 15;
+
+/// The session a forwarded session's events belong to, if it is one (see
+/// [`Estate::adopt_forwarded`]): `direct` holds, by principal ARN, the sessions with calls of
+/// their own.
+fn forwarded_to(
+    session: &Session,
+    sessions: &[Session],
+    direct: &HashMap<&str, Vec<usize>>,
+    issued: &HashSet<&str>,
+) -> Option<usize> {
+    if session.direct {
+        return None;
+    }
+    // Credentials an STS call in the logs issued are a session of their own.
+    if session
+        .access_key
+        .as_deref()
+        .is_some_and(|key| issued.contains(key))
+    {
+        return None;
+    }
+    let candidates = direct.get(session.arn.as_deref()?)?;
+    if let Some(created) = session.created {
+        let same = candidates
+            .iter()
+            .copied()
+            .filter(|&c| sessions[c].created == Some(created))
+            .min_by(|&a, &b| {
+                let (sa, sb) = (&sessions[a], &sessions[b]);
+                (sa.first.order(), &sa.key).cmp(&(sb.first.order(), &sb.key))
+            });
+        if same.is_some() {
+            return same;
+        }
+        // A role or federated session's `creationDate` is the caller's own: another one is
+        // other credentials of that principal, perhaps another person's with the same name.
+        if !matches!(session.kind, IdentityKind::IamUser | IdentityKind::Root) {
+            return None;
+        }
+    }
+    let time = session.first.time?;
+    candidates
+        .iter()
+        .copied()
+        .filter_map(|c| active_at(&sessions[c], time).map(|start| (start, c)))
+        .max_by(|(start_a, a), (start_b, b)| {
+            // The latest to start wins; between equals, the first key, so the choice does not
+            // depend on the order the files were read in.
+            start_a
+                .cmp(start_b)
+                .then_with(|| sessions[*b].key.cmp(&sessions[*a].key))
+        })
+        .map(|(_, c)| c)
+}
+
+/// When a session with calls of its own started, if a forwarded call logged at `time` can be
+/// part of its work: it started no later than [`FORWARDED_LEAD_MINUTES`] after `time`, and,
+/// unless it is a long-term key (`AKIA…`), `time` is within [`MAX_CREDENTIAL_HOURS`] of its
+/// start. Its start is its `creationDate`, else its first event.
+fn active_at(session: &Session, time: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let long_term = session
+        .access_key
+        .as_deref()
+        .is_some_and(|key| key.starts_with("AKIA"));
+    let start = if long_term {
+        session.first.time?
+    } else {
+        session.created.or(session.first.time)?
+    };
+    let began = start <= time + chrono::Duration::minutes(FORWARDED_LEAD_MINUTES);
+    let alive = long_term || time <= start + chrono::Duration::hours(MAX_CREDENTIAL_HOURS);
+    (began && alive).then_some(start)
 }
 
 /// Who made a credential-issuing call.
@@ -793,7 +903,9 @@ impl Estate {
 
     /// Role-session events whose `accessKeyId` is empty or missing ("for security reasons",
     /// CloudTrail user guide, `cloudtrail-event-reference-user-identity`) belong to the keyed
-    /// session of the same role and `creationDate`, when there is exactly one.
+    /// session of the same role and `creationDate`, when there is exactly one (a forwarded key
+    /// of the same role and `creationDate`, see [`Estate::adopt_forwarded`], does not count
+    /// against the one with calls of its own).
     pub fn adopt_keyless(&mut self) {
         let mut keyed: HashMap<(&str, DateTime<Utc>), Vec<usize>> = HashMap::new();
         for (i, session) in self.sessions.iter().enumerate() {
@@ -813,7 +925,18 @@ impl Estate {
                     {
                         match keyed.get(&(issuer.as_str(), created)).map(Vec::as_slice) {
                             Some([only]) => Some(*only),
-                            _ => None,
+                            Some(several) => {
+                                // Of the same principal, with calls of its own.
+                                let mut direct = several.iter().copied().filter(|&k| {
+                                    let other = &self.sessions[k];
+                                    other.direct && other.arn == session.arn
+                                });
+                                match (direct.next(), direct.next()) {
+                                    (Some(only), None) => Some(only),
+                                    _ => None,
+                                }
+                            }
+                            None => None,
                         }
                     }
                     _ => None,
@@ -876,6 +999,59 @@ impl Estate {
         self.regroup(&adopter);
     }
 
+    /// Forwarded service calls (forward access sessions, IAM user guide,
+    /// `access_forward_access_sessions`): an event whose `invokedBy` is a service or
+    /// `AWS Internal` and whose `userIdentity` is the caller's own principal is part of the
+    /// caller's request (KMS `Decrypt` made by S3 during a person's `aws s3 sync`). When it
+    /// carries the caller's key it is already in the caller's session; when it carries a key of
+    /// its own (seen in public logs: an `ASIA…` key used nowhere else) that key's session goes
+    /// to the caller's session:
+    ///
+    /// - a forwarded session is one whose every event carries `invokedBy`, that has a
+    ///   principal ARN, and whose key no STS call in the logs issued;
+    /// - it goes to the session of the same principal ARN with calls of its own
+    ///   ([`Session::direct`]) and the same `creationDate` (exact);
+    /// - without a `creationDate`, or for an IAM user or root (whose long-term key has none of
+    ///   its own), to that principal's latest session with calls of its own that was active when
+    ///   the forwarded call was made (inferred: it started at most 15 minutes after the call
+    ///   was logged, and, unless a long-term key, at most 36 hours before);
+    /// - a role or federated session with another `creationDate` is other credentials (another
+    ///   sign-in, or another person with the same session name), and is left alone.
+    ///
+    /// A session a service holds (Step Functions running a state machine) has no session of
+    /// the same ARN with calls of its own, so it stays, with its `held_by`. The events joined
+    /// are counted in the adopter's `forwarded`.
+    pub fn adopt_forwarded(&mut self) {
+        let adopter: Vec<Option<usize>> = {
+            let issued: HashSet<&str> = self
+                .issuances
+                .iter()
+                .map(|i| i.access_key.as_str())
+                .collect();
+            // Sessions with calls of their own, by principal ARN.
+            let mut direct: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, session) in self.sessions.iter().enumerate() {
+                if let (true, Some(arn)) = (session.direct, session.arn.as_deref()) {
+                    direct.entry(arn).or_default().push(i);
+                }
+            }
+            if direct.is_empty() {
+                return;
+            }
+            self.sessions
+                .iter()
+                .map(|session| forwarded_to(session, &self.sessions, &direct, &issued))
+                .collect()
+        };
+        for (i, target) in adopter.iter().enumerate() {
+            if target.is_some() {
+                let session = &mut self.sessions[i];
+                session.forwarded += session.events;
+            }
+        }
+        self.regroup(&adopter);
+    }
+
     /// Merges each session into its adopter (never itself adopted), keeping the index right.
     fn regroup(&mut self, adopter: &[Option<usize>]) {
         if adopter.iter().all(Option::is_none) {
@@ -885,14 +1061,12 @@ impl Estate {
             .into_iter()
             .map(Some)
             .collect();
-        let mut moved_keys = Vec::new();
         for (i, target) in adopter.iter().enumerate() {
             let Some(target) = *target else { continue };
-            if let Some(orphan) = slots[i].take() {
-                moved_keys.push((orphan.key.clone(), target));
-                if let Some(adopting) = slots[target].as_mut() {
-                    adopting.merge(orphan);
-                }
+            if let Some(orphan) = slots[i].take()
+                && let Some(adopting) = slots[target].as_mut()
+            {
+                adopting.merge(orphan);
             }
         }
         let mut new_index = vec![usize::MAX; slots.len()];
@@ -902,15 +1076,17 @@ impl Estate {
                 self.sessions.push(session);
             }
         }
-        self.index = self
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(i, session)| (session.key.clone(), i))
+        // Every key keeps leading to the session its events are counted in: an adopted
+        // session's key (also one adopted by an earlier regrouping) to its adopter's, so that
+        // the second passes (`link::locate`) find those events there.
+        self.index = std::mem::take(&mut self.index)
+            .into_iter()
+            .filter_map(|(key, old)| {
+                let kept = adopter.get(old).copied().flatten().unwrap_or(old);
+                let new = *new_index.get(kept)?;
+                (new != usize::MAX).then_some((key, new))
+            })
             .collect();
-        for (key, target) in moved_keys {
-            self.index.insert(key, new_index[target]);
-        }
     }
 
     /// The session with this key.

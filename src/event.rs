@@ -140,6 +140,10 @@ pub struct Actor<'a> {
     pub on_behalf_of: Option<OnBehalfOf<'a>>,
     /// `inScopeOf`.
     pub in_scope_of: Option<InScopeOf<'a>>,
+    /// `invokedByDelegate.accountId`: a product provider's account acting on the customer's
+    /// behalf with temporary delegated access (CloudTrail user guide,
+    /// `cloudtrail-event-reference-user-identity`).
+    pub delegate: Option<Cow<'a, str>>,
 }
 
 /// Credentials an event issued (`responseElements.credentials`).

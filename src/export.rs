@@ -100,8 +100,9 @@ impl<'g> Lookup<'g> {
     }
 }
 
-/// A short stable id for a session key (`se-` and 12 hex digits).
-fn session_id(key: &str) -> String {
+/// A short stable id for a session key (`se-` and 12 hex digits): the `session_id` of the export,
+/// the timeline and `who`.
+pub(crate) fn session_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(key.as_bytes());
     let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();

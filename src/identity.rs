@@ -120,7 +120,10 @@ pub enum Acting {
 ///
 /// A session is one set of credentials: the access key together with the session issuer and
 /// `creationDate`, since temporary key ids have been seen to repeat (spec §3); without a key,
-/// the principal plus creation date.
+/// the principal plus creation date. A call a service made for the caller (`invokedBy`) under a
+/// key of its own gets that key's session here; one event cannot tell whose request it served,
+/// so the estate joins that session to the caller's by principal and `creationDate`
+/// ([`crate::estate::Estate::adopt_forwarded`]).
 pub fn acting(event: &Event<'_>) -> Acting {
     let actor = &event.actor;
     let kind = actor.kind.clone().unwrap_or(IdentityKind::Missing);

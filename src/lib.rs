@@ -13,7 +13,8 @@
 //! 7. [`report`] renders the result.
 //!
 //! [`pipeline`] runs the stages in order; [`commands`] holds one file per command, and
-//! [`identity`] the identity rules the stages share.
+//! [`identity`] the identity rules the stages share; [`timeline`] and [`who`] answer an incident
+//! responder's questions from the linked result and a second pass over the files.
 
 pub mod aws_ranges;
 pub mod baseline;
@@ -38,3 +39,4 @@ pub mod report;
 pub mod timeline;
 pub mod triggers;
 pub mod verify;
+pub mod who;

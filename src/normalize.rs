@@ -138,6 +138,10 @@ fn actor(raw: crate::decode::raw::RawUserIdentity<'_>) -> Actor<'_> {
         assumed_root: context.assumed_root.get() == Some("true"),
         on_behalf_of,
         in_scope_of,
+        delegate: raw
+            .invoked_by_delegate
+            .0
+            .and_then(|delegate| delegate.account_id.into_cow()),
     }
 }
 
@@ -477,6 +481,24 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_account_of_a_delegate() {
+        // The shape of the CloudTrail user guide's example of temporary delegated access.
+        let e = normalize(
+            r#"{"eventSource":"iam.amazonaws.com","eventName":"GetUserPolicy",
+            "userIdentity":{"type":"AssumedRole","accessKeyId":"ASIAWO645SY5VENDOR01",
+            "invokedByDelegate":{"accountId":"444455556666"}}}"#,
+        )
+        .expect("an event");
+        assert_eq!(e.actor.delegate.as_deref(), Some("444455556666"));
+        let odd = normalize(
+            r#"{"eventSource":"iam.amazonaws.com","eventName":"GetUserPolicy",
+            "userIdentity":{"type":"AssumedRole","invokedByDelegate":"444455556666"}}"#,
+        )
+        .expect("an event");
+        assert_eq!(odd.actor.delegate, None, "not an object: no delegate");
+    }
+
+    #[test]
     fn s3_event_notifications_are_not_cloudtrail() {
         let rejected = normalize(
             r#"{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{}}"#,
@@ -546,6 +568,8 @@ mod tests {
             &["userIdentity", "onBehalfOf"],
             &["userIdentity", "onBehalfOf", "userId"],
             &["userIdentity", "inScopeOf"],
+            &["userIdentity", "invokedByDelegate"],
+            &["userIdentity", "invokedByDelegate", "accountId"],
             &["userIdentity", "sessionContext"],
             &["userIdentity", "sessionContext", "sessionIssuer"],
             &[

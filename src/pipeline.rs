@@ -412,6 +412,7 @@ impl Assembly {
             .filter(|s| s.events > 0)
             .count() as u64;
         summary.chains = graph.chains.len() as u64;
+        summary.forwarded = graph.estate.sessions.iter().map(|s| s.forwarded).sum();
         summary.coverage = graph.coverage.clone();
         summary.machine_sessions = findings::machine_sessions(&graph);
         summary.outside_aws_test = match ranges {
@@ -435,6 +436,7 @@ impl Assembly {
             shared_roles,
             files,
             chains,
+            provenance: input.provenance.clone(),
         };
         (report, graph)
     }

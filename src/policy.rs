@@ -90,6 +90,18 @@ pub struct Allow {
 /// `[severity]`: a severity per finding kind, keyed by the kind's name.
 pub type SeverityOverrides = BTreeMap<Kind, Severity>;
 
+/// Where the policy in force was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFile {
+    /// The path: as given to `--config`, or `tip-audit.toml`.
+    pub path: PathBuf,
+    /// The SHA-256 of its bytes, in lower-case hex.
+    pub sha256: String,
+    /// Whether it was picked up from the current directory (no `--config`): the commands say
+    /// so on standard error, since nobody named it.
+    pub found: bool,
+}
+
 /// What a policy silenced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Silenced {
@@ -100,18 +112,30 @@ pub struct Silenced {
 }
 
 impl Policy {
-    /// Reads `--config FILE`, or `./tip-audit.toml` when present, or nothing.
-    pub fn find(explicit: Option<&Path>) -> anyhow::Result<(Policy, Option<PathBuf>)> {
-        let path = match explicit {
-            Some(path) => path.to_owned(),
-            None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
+    /// Reads `--config FILE`, or `./tip-audit.toml` when present, or nothing; with the policy,
+    /// where it came from and the SHA-256 of its bytes (for the report's provenance).
+    pub fn find(explicit: Option<&Path>) -> anyhow::Result<(Policy, Option<PolicyFile>)> {
+        use sha2::{Digest as _, Sha256};
+        let (path, found) = match explicit {
+            Some(path) => (path.to_owned(), false),
+            None if Path::new(DEFAULT_FILE).is_file() => (PathBuf::from(DEFAULT_FILE), true),
             None => return Ok((Policy::default(), None)),
         };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("cannot read {}: not UTF-8", path.display()))?;
         let policy = Policy::parse(&text)
             .with_context(|| format!("{} is not a valid policy", path.display()))?;
-        Ok((policy, Some(path)))
+        Ok((
+            policy,
+            Some(PolicyFile {
+                path,
+                sha256,
+                found,
+            }),
+        ))
     }
 
     /// Parses a policy; an unknown key is an error naming the key and its line.

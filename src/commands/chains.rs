@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 
-use super::{Messages, Outcome, check_input, completeness, emit};
+use super::{Messages, Outcome, check_input, completeness, emit, note_policy};
 use crate::config::ChainsConfig;
 use crate::link::tree::ChainView;
 use crate::pipeline;
@@ -10,6 +10,7 @@ use crate::report;
 
 /// Prints the chains the settings select.
 pub fn run(config: &ChainsConfig, messages: Messages) -> anyhow::Result<Outcome> {
+    note_policy(&config.input, messages);
     let analysis = pipeline::analyze(&config.input, None)?;
     if !check_input(&analysis.report, &config.input, messages) {
         return Ok(Outcome::Incomplete);
@@ -34,7 +35,13 @@ pub fn run(config: &ChainsConfig, messages: Messages) -> anyhow::Result<Outcome>
     }
     let what = format!("{} chains", config.format.as_str());
     emit(config.output.as_deref(), &what, messages, |out| {
-        report::chains::write(&views, config.format, config.style, out)
+        report::chains::write(
+            &views,
+            &config.input.provenance,
+            config.format,
+            config.style,
+            out,
+        )
     })?;
     Ok(completeness(&analysis.report))
 }

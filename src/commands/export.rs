@@ -1,7 +1,7 @@
 //! `tip-audit export`: one row per event with its attribution, written to Parquet, CSV or JSON
 //! Lines by a second pass over the files. Nothing audited, nothing written.
 
-use super::{Messages, Outcome, check_input, completeness, plural};
+use super::{Messages, Outcome, check_input, completeness, note_policy, plural};
 use crate::config::{ExportConfig, ExportTarget};
 use crate::export::{Dedup, Lookup, Row};
 use crate::pipeline;
@@ -10,6 +10,7 @@ use crate::report::event_lines;
 
 /// Runs an export.
 pub fn run(config: &ExportConfig, messages: Messages) -> anyhow::Result<Outcome> {
+    note_policy(&config.input, messages);
     pipeline::require_rereadable(&config.input, "export")?;
     let analysis = pipeline::analyze(&config.input, None)?;
     if !check_input(&analysis.report, &config.input, messages) {

@@ -11,6 +11,7 @@ pub mod man;
 pub mod scan;
 pub mod timeline;
 pub mod verify;
+pub mod who;
 
 use std::fmt::Display;
 use std::fs::File;
@@ -23,6 +24,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::cli::{Cli, Command};
 use crate::config::{
     ChainsConfig, ExportConfig, InitConfig, InputConfig, ScanConfig, TimelineConfig, VerifyConfig,
+    WhoConfig,
 };
 use crate::discover::Filter;
 use crate::report::sanitize::terminal;
@@ -52,6 +54,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Timeline(args) => {
             timeline::run(&TimelineConfig::from_args(args, quiet)?, messages)
         }
+        // Who is behind an event, a key, a session or an address, and the path to it.
+        Command::Who(args) => who::run(&WhoConfig::from_args(args, quiet)?, messages),
         // One row per event, attributed, to Parquet, CSV or JSON Lines.
         Command::Export(args) => export::run(&ExportConfig::from_args(args, quiet)?, messages),
         // A commented policy file to start from.
@@ -157,6 +161,19 @@ pub(crate) fn check_input(report: &Report, input: &InputConfig, messages: Messag
             false
         }
         None => true,
+    }
+}
+
+/// Names on standard error a policy file picked up from the current directory (no `--config`):
+/// it changes what is reported, and nobody named it. Its path and SHA-256 are also in the
+/// report's provenance.
+pub(crate) fn note_policy(input: &InputConfig, messages: Messages) {
+    if let Some(file) = input.policy_file.as_ref().filter(|file| file.found) {
+        messages.note(format_args!(
+            "using {} from the current directory as the policy file (sha256 {})",
+            terminal(&file.path.display().to_string()),
+            file.sha256
+        ));
     }
 }
 

@@ -5,7 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use super::{Messages, Outcome, emit, given, nothing_audited, plural, unread};
+use super::{Messages, Outcome, emit, given, note_policy, nothing_audited, plural, unread};
 use crate::baseline::{self, Baseline};
 use crate::config::ScanConfig;
 use crate::findings::{Finding, Severity};
@@ -15,6 +15,7 @@ use crate::report::{self, Report};
 
 /// Runs a scan.
 pub fn run(config: &ScanConfig, messages: Messages) -> anyhow::Result<Outcome> {
+    note_policy(&config.input, messages);
     let Analysis {
         mut report,
         verification,

@@ -20,7 +20,13 @@ pub fn run(config: &VerifyConfig, messages: Messages) -> anyhow::Result<Outcome>
         pipeline::pool(config.threads)?.install(|| verify::run(&discovered.sources, keys.as_ref()));
     let what = format!("{} verification report", config.format.as_str());
     emit(config.output.as_deref(), &what, messages, |out| {
-        report::verify::write(&verification, config.format, config.style, out)
+        report::verify::write(
+            &verification,
+            &config.provenance,
+            config.format,
+            config.style,
+            out,
+        )
     })?;
     let mut outcome = Outcome::Clean;
     for source in &discovered.sources {

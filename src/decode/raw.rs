@@ -229,6 +229,8 @@ pub(crate) struct RawUserIdentity<'a> {
     pub(crate) on_behalf_of: Lenient<RawOnBehalfOf<'a>>,
     #[serde(rename = "inScopeOf", borrow, default)]
     pub(crate) in_scope_of: Lenient<RawInScopeOf<'a>>,
+    #[serde(rename = "invokedByDelegate", borrow, default)]
+    pub(crate) invoked_by_delegate: Lenient<RawDelegate<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -265,6 +267,14 @@ pub(crate) struct RawOnBehalfOf<'a> {
     pub(crate) user_id: Text<'a>,
     #[serde(rename = "identityStoreArn", borrow, default)]
     pub(crate) identity_store_arn: Text<'a>,
+}
+
+/// `userIdentity.invokedByDelegate`: the account of a product provider acting with temporary
+/// delegated access.
+#[derive(Deserialize, Default)]
+pub(crate) struct RawDelegate<'a> {
+    #[serde(rename = "accountId", borrow, default)]
+    pub(crate) account_id: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]

@@ -1,9 +1,10 @@
 //! Where one event sits in the linked estate: its session, status, person and chain.
 //!
 //! Written once for every second pass (`timeline`, `export`, later `who`): an event acting as a
-//! session belongs to that session; the owner-side copy of a cross-account call (`AWSAccount`
-//! caller) belongs to the caller's session, found by `sharedEventID`; an AWS service acting
-//! alone is `service`; anything else is `unattributed`.
+//! session belongs to that session (an event under a key the estate joined to another session,
+//! such as a forwarded call's own key, to that one); the owner-side copy of a cross-account call
+//! (`AWSAccount` caller) belongs to the caller's session, found by `sharedEventID`; an AWS
+//! service acting alone is `service`; anything else is `unattributed`.
 
 use std::collections::HashMap;
 

@@ -247,6 +247,7 @@ impl Graph {
     pub fn build(mut estate: Estate, options: &LinkOptions) -> Graph {
         estate.adopt_keyless();
         estate.adopt_sign_ins();
+        estate.adopt_forwarded();
         let found = edges::find(&estate, options);
         let (attribution, user_names) =
             attribute::run(&estate, &found.edges, &found.service_obtained);

@@ -26,6 +26,9 @@ pub struct Node {
     pub evidence: Option<Evidence>,
     /// Events made with it.
     pub events: u64,
+    /// Of those, events AWS services made for it under a key of their own (forward access
+    /// sessions, joined by principal and `creationDate`).
+    pub forwarded: u64,
     /// Its first event's id.
     pub first_event_id: Option<String>,
     /// When its first event happened.
@@ -119,6 +122,7 @@ impl Graph {
                 status: a.status,
                 evidence: a.evidence,
                 events: session.events,
+                forwarded: session.forwarded,
                 first_event_id: session.first.id.clone(),
                 first_time: session.first.time,
                 last_time: session.last_time,

@@ -7,20 +7,21 @@ use serde::Serialize;
 
 use super::layout::count;
 use super::sanitize::{is_unsafe, terminal};
-use super::{Format, Style, unsupported};
+use super::{Format, Provenance, Style, unsupported};
 use crate::link::Status;
 use crate::link::tree::{ChainView, Node};
 
-/// Renders chains.
+/// Renders chains; the JSON document carries `provenance`.
 pub fn write(
     chains: &[ChainView],
+    provenance: &Provenance,
     format: Format,
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
         Format::Text => text(chains, style, out),
-        Format::Json => json(chains, out),
+        Format::Json => json(chains, provenance, out),
         Format::Dot => out.write_all(dot(chains).as_bytes()),
         Format::Mermaid => out.write_all(mermaid(chains).as_bytes()),
         other => Err(unsupported(other, "chains")),
@@ -106,14 +107,16 @@ fn text(chains: &[ChainView], style: Style, out: &mut dyn Write) -> std::io::Res
 #[derive(Serialize)]
 struct Document<'c> {
     schema: &'static str,
+    provenance: &'c Provenance,
     chains: &'c [ChainView],
 }
 
-fn json(chains: &[ChainView], out: &mut dyn Write) -> std::io::Result<()> {
+fn json(chains: &[ChainView], provenance: &Provenance, out: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(
         &mut *out,
         &Document {
             schema: "tip-audit/chains/v1",
+            provenance,
             chains,
         },
     )?;

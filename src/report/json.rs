@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{FileNote, Report, Summary};
+use super::{FileNote, Provenance, Report, Summary};
 use crate::findings::{Finding, SharedRole};
 
 /// The schema name written in every document.
@@ -15,6 +15,7 @@ pub const SCHEMA: &str = "tip-audit/scan/v1";
 #[derive(Serialize)]
 struct Document<'r> {
     schema: &'static str,
+    provenance: &'r Provenance,
     summary: &'r Summary,
     findings: Vec<FindingOut<'r>>,
     shared_roles: Vec<SharedRoleOut<'r>>,
@@ -168,6 +169,7 @@ struct SharedRoleOut<'r> {
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let document = Document {
         schema: SCHEMA,
+        provenance: &report.provenance,
         summary: &report.summary,
         findings: report.findings.iter().map(FindingOut::from).collect(),
         shared_roles: report

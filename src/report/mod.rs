@@ -16,11 +16,13 @@ mod html;
 mod json;
 mod layout;
 mod markdown;
+pub mod provenance;
 pub mod sanitize;
 mod sarif;
 mod table;
 pub mod timeline;
 pub mod verify;
+pub mod who;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -29,6 +31,8 @@ use serde::Serialize;
 
 use crate::findings::{Finding, OutsideAwsTest, SharedRole};
 use crate::link::Status;
+
+pub use provenance::Provenance;
 
 /// Every output format; each command writes the ones its writer matches (the command line
 /// offers each command only those).
@@ -57,6 +61,8 @@ pub enum Format {
     Mermaid,
     /// Apache Parquet (export).
     Parquet,
+    /// JSON Lines with the columns Timesketch requires (timeline).
+    Timesketch,
 }
 
 impl Format {
@@ -74,6 +80,7 @@ impl Format {
             Format::Dot => "dot",
             Format::Mermaid => "mermaid",
             Format::Parquet => "parquet",
+            Format::Timesketch => "timesketch",
         }
     }
 
@@ -159,6 +166,9 @@ pub struct Summary {
     pub sessions: u64,
     /// Chains (trees of sessions started by one person).
     pub chains: u64,
+    /// Events AWS services made for a caller under a key of their own (forward access
+    /// sessions), counted with the caller's session rather than as sessions of their own.
+    pub forwarded: u64,
     /// Events per status.
     pub coverage: BTreeMap<Status, u64>,
     /// Findings silenced by the policy file's allowlists.
@@ -217,6 +227,8 @@ pub struct Report {
     pub files: Vec<FileNote>,
     /// The chains findings are in, drawn in the HTML report.
     pub chains: Vec<crate::link::tree::ChainView>,
+    /// Where the report comes from: tool, inputs as given, filters, policy file.
+    pub provenance: Provenance,
 }
 
 impl Report {

@@ -1,11 +1,14 @@
 //! `--format sarif`: SARIF 2.1.0 for code-scanning tools. One rule per finding kind, one result
 //! per finding, located at the log file and event of the break, with a fingerprint that stays
-//! the same across runs (kind, person, role, service) so findings are de-duplicated.
+//! the same across runs (kind, person, role, service) so findings are de-duplicated. The run's
+//! provenance is in `tool.driver` (name, version) and its one invocation (the command line as
+//! given, and the inputs, filters and policy file of the JSON document's `provenance`).
 
 use std::io::Write;
 
 use serde_json::{Value, json};
 
+use super::provenance::TOOL;
 use super::{FileStatus, Report};
 use crate::findings::{Finding, Kind, Severity};
 
@@ -100,19 +103,32 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             })
         })
         .collect();
+    // The provenance: the tool in `driver`, the command line as given and the inputs, filters
+    // and policy file (the JSON document's `provenance`) in the invocation.
+    let provenance = &report.provenance;
+    let arguments: Vec<&str> = std::iter::once(TOOL)
+        .chain(provenance.arguments.iter().map(String::as_str))
+        .collect();
     let document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {
-                "name": "tip-audit",
-                "version": env!("CARGO_PKG_VERSION"),
+                "name": provenance.tool.name,
+                "version": provenance.tool.version,
                 "informationUri": "https://github.com/tip-audit/tip-audit",
                 "rules": Kind::ALL.iter().map(|k| rule(*k)).collect::<Vec<_>>()
             }},
             "invocations": [{
                 "executionSuccessful": !report.is_incomplete(),
-                "toolExecutionNotifications": notifications
+                "commandLine": provenance.command_line(),
+                "arguments": arguments,
+                "toolExecutionNotifications": notifications,
+                "properties": {
+                    "inputs": provenance.inputs,
+                    "filters": provenance.filters,
+                    "policy": provenance.policy
+                }
             }],
             "results": report.findings.iter().map(result).collect::<Vec<_>>(),
             "properties": {"summary": report.summary}

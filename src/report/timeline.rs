@@ -1,4 +1,5 @@
-//! `tip-audit timeline`: a person's events as a table, JSON, JSON Lines or CSV.
+//! `tip-audit timeline`: a person's (or an indicator's) events as a table, JSON, JSON Lines, CSV,
+//! or JSON Lines for Timesketch.
 
 use std::io::Write;
 
@@ -8,32 +9,37 @@ use serde::Serialize;
 
 use super::layout::{self, Field, count};
 use super::sanitize::terminal;
-use super::{Format, Style, csv, unsupported};
+use super::{Format, Provenance, Style, csv, unsupported};
 use crate::link::Status;
-use crate::timeline::Row;
+use crate::timeline::{Heading, Pivot, Row};
 
-/// Renders a timeline of `human`.
+/// Renders a timeline of what `heading` names; the JSON document carries `provenance`.
 pub fn write(
-    human: &str,
+    heading: &Heading,
     rows: &[Row],
+    provenance: &Provenance,
     format: Format,
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Table => table(human, rows, style, out),
+        Format::Table => table(&heading.title(), rows, style, out),
         Format::Json => {
             #[derive(Serialize)]
             struct Document<'r> {
                 schema: &'static str,
-                human: &'r str,
+                provenance: &'r Provenance,
+                human: Option<&'r str>,
+                pivots: &'r [Pivot],
                 events: &'r [Row],
             }
             serde_json::to_writer_pretty(
                 &mut *out,
                 &Document {
                     schema: "tip-audit/timeline/v1",
-                    human,
+                    provenance,
+                    human: heading.human.as_deref(),
+                    pivots: &heading.pivots,
                     events: rows,
                 },
             )?;
@@ -46,6 +52,7 @@ pub fn write(
             }
             Ok(())
         }
+        Format::Timesketch => timesketch(rows, out),
         Format::Csv => {
             out.write_all(
                 csv::row([
@@ -161,4 +168,102 @@ fn table(human: &str, rows: &[Row], style: Style, out: &mut dyn Write) -> std::i
         })
         .collect();
     writeln!(out, "{}", layout::table(&COLUMNS, &cells, style))
+}
+
+/// What Timesketch calls the time of every line: CloudTrail's `eventTime`.
+const TIMESTAMP_DESC: &str = "Event Time";
+
+/// One event as a Timesketch line: the columns Timesketch requires (`message`, `datetime` in ISO
+/// 8601, `timestamp_desc`; `timestamp` in microseconds too), then the attribution fields flat.
+#[derive(Serialize)]
+struct Sketch<'r> {
+    message: String,
+    datetime: String,
+    timestamp: i64,
+    timestamp_desc: &'static str,
+    event_id: Option<&'r str>,
+    person: Option<&'r str>,
+    evidence: Option<&'static str>,
+    status: &'static str,
+    is_break: bool,
+    chain_id: Option<&'r str>,
+    hop: usize,
+    session_id: Option<&'r str>,
+    principal: Option<&'r str>,
+    access_key: Option<&'r str>,
+    account: Option<&'r str>,
+    region: Option<&'r str>,
+    service: &'r str,
+    action: &'r str,
+    source_address: Option<&'r str>,
+    user_agent: Option<&'r str>,
+    error_code: Option<&'r str>,
+    delegate: Option<&'r str>,
+    file: &'r str,
+}
+
+/// JSON Lines that Timesketch imports as they are (`timesketch_importer`, or the web upload of a
+/// `.jsonl` file). An event without a time cannot be placed on a timeline and is left out.
+fn timesketch(rows: &[Row], out: &mut dyn Write) -> std::io::Result<()> {
+    for row in rows {
+        let Some(time) = row.time else { continue };
+        let line = Sketch {
+            message: sketch_message(row),
+            datetime: time.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+            timestamp: time.timestamp_micros(),
+            timestamp_desc: TIMESTAMP_DESC,
+            event_id: row.event_id.as_deref(),
+            person: row.person.as_deref(),
+            evidence: row.evidence,
+            status: row.status.as_str(),
+            is_break: row.is_break,
+            chain_id: row.chain_id.as_deref(),
+            hop: row.depth,
+            session_id: row.session_id.as_deref(),
+            principal: row.principal.as_deref(),
+            access_key: row.access_key.as_deref(),
+            account: row.account.as_deref(),
+            region: row.region.as_deref(),
+            service: &row.service,
+            action: &row.action,
+            source_address: row.source_address.as_deref(),
+            user_agent: row.user_agent.as_deref(),
+            error_code: row.error_code.as_deref(),
+            delegate: row.delegate.as_deref(),
+            file: &row.file,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The line Timesketch shows for an event: `glue.amazonaws.com GetTable by <principal>: lost in
+/// dave@example.com's chain (break)`.
+fn sketch_message(row: &Row) -> String {
+    let principal = row.principal.as_deref().unwrap_or("an unnamed caller");
+    let mut message = format!("{} {} by {principal}: ", row.service, row.action);
+    let person = row.person.as_deref();
+    match (row.status, person, row.evidence) {
+        (Status::Lost, Some(person), _) => {
+            message.push_str(&format!("lost, in {person}'s chain"));
+        }
+        (_, Some(person), Some(evidence)) => {
+            message.push_str(&format!("{person} ({evidence}, {})", row.status.as_str()));
+        }
+        (_, Some(person), None) => {
+            message.push_str(&format!("{person} ({})", row.status.as_str()));
+        }
+        (status, None, _) => message.push_str(status.as_str()),
+    }
+    if row.is_break {
+        message.push_str(" (break)");
+    }
+    if let Some(code) = row.error_code.as_deref() {
+        message.push_str(&format!(", failed: {code}"));
+    }
+    if let Some(delegate) = row.delegate.as_deref() {
+        message.push_str(&format!(", by delegate account {delegate}"));
+    }
+    message
 }

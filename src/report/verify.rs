@@ -7,19 +7,20 @@ use serde::Serialize;
 
 use super::layout::{self, count};
 use super::sanitize::terminal;
-use super::{Format, Style, csv, new_table, unsupported};
+use super::{Format, Provenance, Style, csv, new_table, unsupported};
 use crate::verify::{ChainBreak, DigestCheck, FileCheck, FileState, Verification, VerifySummary};
 
-/// Renders a verification.
+/// Renders a verification; the JSON document carries `provenance`.
 pub fn write(
     v: &Verification,
+    provenance: &Provenance,
     format: Format,
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
         Format::Table => table(v, style, out),
-        Format::Json => json(v, out),
+        Format::Json => json(v, provenance, out),
         Format::Csv => csv_rows(v, out),
         other => Err(unsupported(other, "verify")),
     }
@@ -124,6 +125,7 @@ fn table(v: &Verification, style: Style, out: &mut dyn Write) -> std::io::Result
 #[derive(Serialize)]
 struct Document<'v> {
     schema: &'static str,
+    provenance: &'v Provenance,
     intact: bool,
     summary: VerifySummary,
     files: &'v [FileCheck],
@@ -131,9 +133,10 @@ struct Document<'v> {
     chain_breaks: &'v [ChainBreak],
 }
 
-fn json(v: &Verification, out: &mut dyn Write) -> std::io::Result<()> {
+fn json(v: &Verification, provenance: &Provenance, out: &mut dyn Write) -> std::io::Result<()> {
     let document = Document {
         schema: "tip-audit/verify/v1",
+        provenance,
         intact: v.intact(),
         summary: v.summary(),
         files: &v.files,

@@ -5,10 +5,13 @@ mod attribution; // who a service hand-off is attributed to: causality, tokens, 
 mod bad_input; // damaged and hostile input: diagnostics and counts
 mod dense; // a dense estate scored against its answer key
 mod determinism; // same input, any thread count: byte-identical output
+#[cfg(unix)]
+mod docs_examples; // issue 13: the README's and docs' examples on sample-logs print what they show
 mod errors; // exit codes, unreadable input, usage errors
 mod exfiltration; // stolen machine credentials: exfiltrated_credentials and its negatives
 #[cfg(feature = "columnar")]
 mod export; // Parquet and CSV export, read back
+mod forwarded; // issue 12: calls a service forwarded for a caller join the caller's session
 mod gate; // CI gate: SARIF, JSON Lines, CSV, Markdown, exports, policy file, baselines
 mod gate_cli; // issue 13: runs that audit nothing fail, errors say why, formats follow -o
 mod help; // issue 13: --help with examples, completions, man pages; commands match the guide
@@ -18,8 +21,10 @@ mod inputs; // containers: trail files, JSON Lines, lookup-events, EventBridge, 
 mod keys; // long-term keys: created keys linked, findings named by key
 mod linking; // edge kinds and identity traps on small hand-built estates
 mod output; // what people read: one escaping rule, plurals, column names, terminal width
+mod provenance; // issue 13: tool, inputs, filters and policy in every report, no time of day
 mod sample; // the bundled sample estate, against its answer key
 mod signin; // console sign-ins: one session and chain per ConsoleLogin
 mod util;
 mod verify; // offline integrity validation against digest files
+mod who; // issue 17: who is behind an event, key, session or address; pivots; Timesketch
 mod workloads; // web identities of workloads are not people

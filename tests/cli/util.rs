@@ -15,6 +15,40 @@ pub fn sample_logs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs")
 }
 
+/// The SARIF 2.1.0 schema (`tests/fixtures/sarif-schema-2.1.0.json`), compiled.
+pub fn sarif_schema() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// A report without its provenance: what every "same report" comparison compares. The JSON
+/// documents lose `provenance`; SARIF loses the tool's version and each invocation's command
+/// line, arguments and properties (inputs, filters, policy file).
+pub fn without_provenance(mut document: Value) -> Value {
+    if let Some(object) = document.as_object_mut() {
+        object.remove("provenance");
+    }
+    if let Some(runs) = document.get_mut("runs").and_then(Value::as_array_mut) {
+        for run in runs.iter_mut() {
+            if let Some(driver) = run
+                .pointer_mut("/tool/driver")
+                .and_then(Value::as_object_mut)
+            {
+                driver.remove("version");
+            }
+            if let Some(invocations) = run.get_mut("invocations").and_then(Value::as_array_mut) {
+                for invocation in invocations.iter_mut().filter_map(Value::as_object_mut) {
+                    for key in ["commandLine", "arguments", "properties"] {
+                        invocation.remove(key);
+                    }
+                }
+            }
+        }
+    }
+    document
+}
+
 /// The answer key written by `scripts/make_sample_logs.py`.
 pub fn expected() -> Value {
     let path =
