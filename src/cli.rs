@@ -41,6 +41,13 @@ pub enum Command {
     /// Lines.
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(ExportArgs),
+    /// Read the logs as a scan does and write a shard summary instead of a report, for `tip-audit
+    /// merge`: the map of a scan that outgrows one machine.
+    #[command(after_help = SUMMARIZE_EXAMPLES)]
+    Summarize(SummarizeArgs),
+    /// Merge shard summaries into the very report a scan of all their logs prints.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
     /// Write a commented default policy file (tip-audit.toml).
     #[command(after_help = INIT_EXAMPLES)]
     Init(InitArgs),
@@ -128,6 +135,32 @@ Examples:
   tip-audit export ./logs -o events/
   tip-audit export ./logs -o events.csv --since 2026-03-01
   tip-audit export ./logs -o - | jq -c 'select(.status == \"lost\")'";
+
+/// `tip-audit summarize --help`.
+const SUMMARIZE_EXAMPLES: &str = "\
+Examples:
+  tip-audit summarize ./logs/AWSLogs/111122223333 -o 111122223333.shard
+  tip-audit summarize ./logs --region eu-west-1 -o eu-west-1.shard
+  tip-audit summarize ./logs --since 2026-03-01 -o shards/march.shard
+  tip-audit merge shards/ --format json -o report.json
+
+A summary holds sessions, linking events, what became of each file and a 16-byte \
+hash per event, under a header naming the settings that shape the report; merge \
+refuses summaries made with other settings. Exit status: 0 the summary is \
+written (unreadable files are recorded in it, and merge reports them); 2 usage \
+error, or it could not be written.";
+
+/// `tip-audit merge --help`.
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  tip-audit merge a.shard b.shard
+  tip-audit merge shards/ --format json -o report.json
+  tip-audit merge shards/ --fail-on high --export sarif=tip.sarif
+
+The policy file, filters, link window and size limits are the summaries' own. \
+Exit status: as scan's over the same logs: 0 no finding at or above --fail-on; \
+1 findings at or above it; 2 usage error, summaries that disagree or are \
+damaged, some input could not be read, or nothing was audited.";
 
 /// `tip-audit init --help`.
 const INIT_EXAMPLES: &str = "\
@@ -251,6 +284,10 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub threads: ThreadsArg,
 
+    /// Requests to S3 at once.
+    #[command(flatten)]
+    pub s3: S3Arg,
+
     /// Colour.
     #[command(flatten)]
     pub color: ColorChoice,
@@ -317,6 +354,10 @@ pub struct InputArgs {
     #[command(flatten)]
     pub threads: ThreadsArg,
 
+    /// Requests to S3 at once.
+    #[command(flatten)]
+    pub s3: S3Arg,
+
     /// Stop reading a file past this size (decompressed): bytes, or with a unit such as 500MB,
     /// 2GiB.
     #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = parse_size)]
@@ -349,6 +390,23 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
+    /// The report.
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Verify the logs against their digest files first, and leave out of the audit every log
+    /// file that fails (modified or unreadable).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Public keys for `--verify` (see `tip-audit verify --help`).
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub public_key: Option<PathBuf>,
+}
+
+/// The report of `scan` and `merge`: its format and file, more formats, the gate, baselines.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Output format [default: from the file name of -o (.json, .jsonl, .html, .csv, .md,
     /// .sarif), else table].
     #[arg(long, value_parser = formats(SCAN_FORMATS))]
@@ -377,15 +435,6 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
-    /// Verify the logs against their digest files first, and leave out of the audit every log
-    /// file that fails (modified or unreadable).
-    #[arg(long)]
-    pub verify: bool,
-
-    /// Public keys for `--verify` (see `tip-audit verify --help`).
-    #[arg(long, value_name = "FILE", requires = "verify")]
-    pub public_key: Option<PathBuf>,
-
     /// Exit by findings (0 or 1) even when some files could not be read; they are still listed.
     /// The cost: a CI gate passes on an audit that did not see every event.
     #[arg(long)]
@@ -396,6 +445,41 @@ pub struct ScanArgs {
     /// reports a machine's credentials used from outside AWS while the machine calls from inside.
     #[arg(long, value_name = "FILE")]
     pub aws_ip_ranges: Option<PathBuf>,
+}
+
+/// `tip-audit summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Inputs and linking, as for `scan`.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Where the shard summary goes (written as SHARD.partial, renamed once complete); `merge`
+    /// takes the `*.shard` files of a folder.
+    #[arg(short = 'o', long = "output", value_name = "SHARD", required = true)]
+    pub output: PathBuf,
+}
+
+/// `tip-audit merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard summaries written by `tip-audit summarize`, or folders of them (every `*.shard`
+    /// file inside, at any depth).
+    #[arg(required = true, value_name = "SHARD")]
+    pub shards: Vec<PathBuf>,
+
+    /// The report, as for `scan`.
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Identity Center users: the JSON of `aws identitystore list-users` (pages may be
+    /// concatenated), to show user ids as user names.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorChoice,
 }
 
 /// `tip-audit chains`.
@@ -523,6 +607,14 @@ pub struct ThreadsArg {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub count: Option<usize>,
+}
+
+/// `--s3-concurrency`: how many requests to S3 are in flight at once.
+#[derive(Debug, Args)]
+pub struct S3Arg {
+    /// Requests to S3 at once, for s3:// inputs: listings, and objects read ahead of the workers.
+    #[arg(long = "s3-concurrency", value_name = "N", default_value_t = crate::s3::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
 }
 
 /// `--color`.

@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use crate::cli::{
     CHAINS_FORMATS, ChainsArgs, ColorArg, EXPORT_FORMATS, ExportArgs, FailOnArg, FormatArg,
-    InitArgs, InputArgs, SCAN_FORMATS, ScanArgs, TIMELINE_FORMATS, TimelineArgs, VERIFY_FORMATS,
-    VerifyArgs, WHO_FORMATS, WhoArgs,
+    InitArgs, InputArgs, MergeArgs, ReportArgs, SCAN_FORMATS, ScanArgs, SummarizeArgs,
+    TIMELINE_FORMATS, TimelineArgs, VERIFY_FORMATS, VerifyArgs, WHO_FORMATS, WhoArgs,
 };
 use crate::decode::Limits;
 use crate::discover::Filter;
@@ -18,6 +18,7 @@ use crate::findings::Severity;
 use crate::link::LinkOptions;
 use crate::policy::{Policy, PolicyFile, SeverityOrNever};
 use crate::report::{Format, Provenance, Style};
+use crate::shard;
 
 /// What to read and how to link it: shared by `scan`, `chains` and `timeline`.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +37,8 @@ pub struct InputConfig {
     pub policy_file: Option<PolicyFile>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// How `s3://` inputs are read.
+    pub s3: crate::s3::Options,
     /// Size limits.
     pub limits: Limits,
     /// AWS's published address ranges (`scan --aws-ip-ranges`), for `exfiltrated_credentials`.
@@ -348,6 +351,8 @@ pub struct VerifyConfig {
     pub output: Option<PathBuf>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// How `s3://` inputs are read.
+    pub s3: crate::s3::Options,
     /// Terminal style.
     pub style: Style,
     /// Where the report comes from (tool, inputs as given; no filters, no policy file).
@@ -372,6 +377,7 @@ impl VerifyConfig {
             format,
             output: args.output.path,
             threads: args.threads.count.unwrap_or(0),
+            s3: s3_options(&args.s3)?,
             provenance,
         })
     }
@@ -570,6 +576,7 @@ impl InputConfig {
             policy,
             policy_file,
             threads: args.threads.count.unwrap_or(0),
+            s3: s3_options(&args.s3)?,
             limits: Limits {
                 max_file_bytes: args.max_file_bytes,
                 max_ratio: args.max_ratio,
@@ -586,6 +593,32 @@ impl ScanConfig {
     /// Resolves the arguments (`quiet`: `--quiet` was given); an error here is a usage error
     /// (exit status 2).
     pub fn from_args(args: ScanArgs, quiet: bool) -> anyhow::Result<ScanConfig> {
+        let report = ReportSettings::from_args(args.report, args.input.color.when, "scan")?;
+        let input = InputConfig::from_args(args.input, quiet)?;
+        let mut config = report.over(input);
+        config.verify = args.verify.then_some(args.public_key);
+        Ok(config)
+    }
+}
+
+/// The report settings of `scan` and `merge`, resolved from their arguments but for the gate's
+/// default, which the policy file gives.
+#[derive(Debug, Clone)]
+struct ReportSettings {
+    format: Format,
+    output: Option<PathBuf>,
+    style: Style,
+    fail_on: Option<FailOnArg>,
+    allow_partial: bool,
+    exports: Vec<(Format, PathBuf)>,
+    baseline: Option<PathBuf>,
+    write_baseline: Option<PathBuf>,
+    aws_ip_ranges: Option<PathBuf>,
+}
+
+impl ReportSettings {
+    /// Resolves the report's arguments of `command`, with colour as `--color` asks.
+    fn from_args(args: ReportArgs, color: ColorArg, command: &str) -> anyhow::Result<Self> {
         let exports = args
             .export
             .iter()
@@ -600,30 +633,129 @@ impl ScanConfig {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let output = args.output.path.as_deref();
-        let color = use_color(args.input.color.when, to_stdout(output));
-        let format = choose_format(args.format, output, SCAN_FORMATS, Format::Table, "scan")?;
-        let mut input = InputConfig::from_args(args.input, quiet)?;
-        input.aws_ip_ranges = args.aws_ip_ranges;
-        let fail_on = match args.fail_on {
+        let color = use_color(color, to_stdout(output));
+        let format = choose_format(args.format, output, SCAN_FORMATS, Format::Table, command)?;
+        Ok(ReportSettings {
+            format,
+            output: args.output.path,
+            style: Style { color },
+            fail_on: args.fail_on,
+            allow_partial: args.allow_partial,
+            exports,
+            baseline: args.baseline,
+            write_baseline: args.write_baseline,
+            aws_ip_ranges: args.aws_ip_ranges,
+        })
+    }
+
+    /// The settings of a scan of `input` with this report; without `--fail-on`, the gate is
+    /// the policy file's `fail_on`.
+    fn over(self, mut input: InputConfig) -> ScanConfig {
+        input.aws_ip_ranges = self.aws_ip_ranges;
+        let fail_on = match self.fail_on {
             Some(FailOnArg::Low) => Some(Severity::Low),
             Some(FailOnArg::Medium) => Some(Severity::Medium),
             Some(FailOnArg::High) => Some(Severity::High),
             Some(FailOnArg::Never) => None,
             None => input.policy.fail_on.and_then(SeverityOrNever::threshold),
         };
-        Ok(ScanConfig {
-            style: Style { color },
+        ScanConfig {
+            style: self.style,
             input,
-            format,
-            output: args.output.path,
+            format: self.format,
+            output: self.output,
             fail_on,
-            allow_partial: args.allow_partial,
-            verify: args.verify.then_some(args.public_key),
-            exports,
-            baseline: args.baseline,
-            write_baseline: args.write_baseline,
+            allow_partial: self.allow_partial,
+            verify: None,
+            exports: self.exports,
+            baseline: self.baseline,
+            write_baseline: self.write_baseline,
+        }
+    }
+}
+
+/// Settings for `summarize`.
+#[derive(Debug, Clone)]
+pub struct SummarizeConfig {
+    /// What to read, as a scan reads it.
+    pub input: InputConfig,
+    /// Where the shard summary goes.
+    pub output: PathBuf,
+}
+
+impl SummarizeConfig {
+    /// Resolves the arguments (`quiet`: `--quiet` was given).
+    pub fn from_args(args: SummarizeArgs, quiet: bool) -> anyhow::Result<SummarizeConfig> {
+        if args.output.as_os_str() == STDOUT {
+            bail!("-o -: a shard summary is binary: name a file (such as logs.shard)");
+        }
+        Ok(SummarizeConfig {
+            input: InputConfig::from_args(args.input, quiet)?,
+            output: args.output,
         })
     }
+}
+
+/// Settings for `merge`: the report's, and the shards to read. The rest (the policy file,
+/// the filters, the link window, the size limits) is what the shard summaries were made with.
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    /// Shard summaries, or folders of them.
+    pub shards: Vec<PathBuf>,
+    /// Identity Center directory export (`--users`).
+    pub users: Option<PathBuf>,
+    report: ReportSettings,
+    arguments: Vec<String>,
+}
+
+impl MergeConfig {
+    /// Resolves the arguments; an error here is a usage error (exit status 2).
+    pub fn from_args(args: MergeArgs) -> anyhow::Result<MergeConfig> {
+        Ok(MergeConfig {
+            report: ReportSettings::from_args(args.report, args.color.when, "merge")?,
+            shards: args.shards,
+            users: args.users,
+            arguments: arguments(),
+        })
+    }
+
+    /// The settings of the scan a merge stands for: its report, of the shards, made with
+    /// `settings` (the shards' own).
+    pub fn scan(&self, settings: &shard::Settings) -> anyhow::Result<ScanConfig> {
+        let (policy, policy_file) = settings.policy()?;
+        let filter = settings.filter();
+        let provenance = Provenance::new(
+            &self.shards,
+            &filter,
+            policy_file.as_ref(),
+            self.arguments.clone(),
+        );
+        let input = InputConfig {
+            paths: self.shards.clone(),
+            filter,
+            link: settings.link(),
+            users: self.users.clone(),
+            policy,
+            policy_file,
+            threads: 0,
+            s3: crate::s3::Options::default(),
+            limits: settings.limits(),
+            aws_ip_ranges: None,
+            progress: false,
+            provenance,
+        };
+        Ok(self.report.clone().over(input))
+    }
+}
+
+/// `--s3-concurrency`, checked.
+fn s3_options(args: &crate::cli::S3Arg) -> anyhow::Result<crate::s3::Options> {
+    if args.concurrency == 0 {
+        bail!("--s3-concurrency must be at least 1");
+    }
+    Ok(crate::s3::Options {
+        concurrency: args.concurrency,
+    })
 }
 
 /// RFC 3339, or a bare date: its start for `--since`, its last second for `--until`.

@@ -3,13 +3,16 @@
 //! Each file folds into a [`FileOutcome`] while it is read; outcomes merge, in input order, into
 //! one [`Estate`]. Memory follows the number of sessions and linking events (STS issuances,
 //! trigger calls, cross-account copies), not the number of events: an ordinary event only bumps
-//! its session's counters. Duplicate `eventID`s are found at the merge and counted once.
+//! its session's counters. Duplicate `eventID`s are found at the merge, by an [`EventHash`] of
+//! 16 bytes per event, and counted once.
 
-use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::discover::Filter;
 use crate::event::{Event, IdentityKind, Origin};
@@ -18,8 +21,13 @@ use crate::normalize::{self, Rejection};
 use crate::origins::Places;
 use crate::triggers::Triggers;
 
+
+/// A role session as `adopt_keyless` matches it: the role, its `creationDate`, and the product
+/// providers acting for it.
+type SessionOfRole<'a> = (&'a str, DateTime<Utc>, &'a BTreeSet<String>);
+
 /// An event kept by reference: enough to name it in a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
     /// `eventID`.
     pub id: Option<String>,
@@ -57,7 +65,7 @@ impl EventRef {
 }
 
 /// One set of credentials and everything its events said.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// The session key (see [`identity::acting`]).
     pub key: String,
@@ -115,7 +123,8 @@ pub struct Session {
     /// Where its calls came from (source address and user agent), for `exfiltrated_credentials`.
     pub places: Places,
     /// Accounts of product providers that acted with these credentials on the customer's behalf
-    /// (`invokedByDelegate`), for `who` and `timeline`.
+    /// (`invokedByDelegate`). A provider's calls are a session of their own
+    /// ([`identity::acting`]), so this holds that provider's account, or nothing.
     pub delegates: BTreeSet<String>,
 }
 
@@ -330,7 +339,14 @@ fn forwarded_to(
     {
         return None;
     }
-    let candidates = direct.get(session.arn.as_deref()?)?;
+    // A product provider's calls with delegated access (`invokedByDelegate`) join only that
+    // provider's session, never a customer's, nor the reverse.
+    let candidates: Vec<usize> = direct
+        .get(session.arn.as_deref()?)?
+        .iter()
+        .copied()
+        .filter(|&c| sessions[c].delegates == session.delegates)
+        .collect();
     if let Some(created) = session.created {
         let same = candidates
             .iter()
@@ -384,7 +400,7 @@ fn active_at(session: &Session, time: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 /// Who made a credential-issuing call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Caller {
     /// A session, by key.
     Session(String),
@@ -397,7 +413,7 @@ pub enum Caller {
 }
 
 /// A call that issued credentials.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Issuance {
     /// The call.
     pub event: EventRef,
@@ -417,7 +433,7 @@ pub struct Issuance {
 
 /// A call by a session that may start a service's own work: a trigger, a call handing over a
 /// role, a call invoking a resource.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Call {
     /// The call.
     pub event: EventRef,
@@ -440,7 +456,7 @@ pub struct Call {
 }
 
 /// An owner-side copy of a cross-account call (`AWSAccount` caller), counted with the caller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SharedCopy {
     /// `sharedEventID`.
     pub shared_event_id: String,
@@ -448,7 +464,7 @@ pub struct SharedCopy {
 
 /// An Identity Center token an application obtained for a user (`sso-oauth:CreateTokenWithIAM`):
 /// the user's bearer-token calls carry its credential id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenGrant {
     /// The call.
     pub event: EventRef,
@@ -463,7 +479,7 @@ pub struct TokenGrant {
 /// A person's request at the Identity Center portal for role credentials of an account and
 /// permission set (`sso:GetRoleCredentials`), which Identity Center serves with an
 /// `AssumeRoleWithSAML` into that account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoleRequest {
     /// The call.
     pub event: EventRef,
@@ -480,7 +496,7 @@ pub struct RoleRequest {
 /// A call that reached into machines: ran a command on an instance, opened a shell on it,
 /// pushed an SSH key to it (Systems Manager, EC2 Instance Connect), or ran a command in an ECS
 /// task (ECS Exec). `exfiltrated_credentials` names the person behind it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reach {
     /// The call.
     pub event: EventRef,
@@ -493,7 +509,7 @@ pub struct Reach {
 }
 
 /// Where one event was counted, to undo the count if it turns out to be a duplicate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Slot {
     Session(u32),
     Service,
@@ -503,7 +519,9 @@ enum Slot {
 }
 
 /// Why a record did not become an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, thiserror::Error, Serialize, Deserialize,
+)]
 pub enum RecordError {
     /// The record is not readable JSON of an event.
     #[error("unreadable record")]
@@ -514,7 +532,7 @@ pub enum RecordError {
 }
 
 /// Per-file counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStats {
     /// Records found.
     pub records: u64,
@@ -542,10 +560,12 @@ impl FileStats {
     }
 }
 
-/// What one file contributed.
-#[derive(Debug, Default)]
+/// What one file contributed. A shard summary stores it as it is (docs/summary-format.md),
+/// without the session index, which only folding needs.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FileOutcome {
     sessions: Vec<Session>,
+    #[serde(skip)]
     index: HashMap<String, u32>,
     issuances: Vec<Issuance>,
     calls: Vec<Call>,
@@ -554,7 +574,9 @@ pub struct FileOutcome {
     reaches: Vec<Reach>,
     copies: Vec<SharedCopy>,
     shared_callers: Vec<(String, String)>,
-    slots: Vec<(u64, Slot)>,
+    /// Every event's hash and where it was counted, in the order read.
+    #[serde(with = "slot_runs")]
+    slots: Vec<(EventHash, Slot)>,
     service_events: u64,
     nobody_events: u64,
     not_auditable: u64,
@@ -605,6 +627,32 @@ impl FileOutcome {
                 let detail = format!("record {}: {rejection}", origin.record + 1);
                 self.stats.error(RecordError::Rejected(rejection), detail);
             }
+        }
+    }
+
+    /// Points every event reference of the outcome at input file `file`: a merge of shard
+    /// summaries numbers the files anew, in the order of all the shards' paths.
+    pub fn renumber(&mut self, file: u32) {
+        let set = |origin: &mut Origin| origin.file = file;
+        for session in &mut self.sessions {
+            set(&mut session.first.origin);
+            if let Some(first) = &mut session.first_in_scope {
+                set(&mut first.origin);
+            }
+            for place in &mut session.places.list {
+                set(&mut place.first_origin);
+            }
+        }
+        let events = self
+            .issuances
+            .iter_mut()
+            .map(|i| &mut i.event)
+            .chain(self.calls.iter_mut().map(|c| &mut c.event))
+            .chain(self.grants.iter_mut().map(|g| &mut g.event))
+            .chain(self.role_requests.iter_mut().map(|r| &mut r.event))
+            .chain(self.reaches.iter_mut().map(|r| &mut r.event));
+        for event in events {
+            set(&mut event.origin);
         }
     }
 
@@ -669,7 +717,7 @@ impl FileOutcome {
                 Slot::Nobody
             }
         };
-        self.slots.push((event_hash(event), slot));
+        self.slots.push((EventHash::of(event), slot));
         self.link_records(event, &acting, triggers);
     }
 
@@ -749,6 +797,55 @@ impl FileOutcome {
     }
 }
 
+/// How a file's event hashes are stored in a shard summary: the 16 bytes of every event's hash
+/// in the order read (16 zero bytes for an event without `eventID`), then where the events were
+/// counted, as runs of equal slots (most events of a file follow their session's previous one).
+mod slot_runs {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{EventHash, Slot};
+
+    pub(super) fn serialize<S: Serializer>(
+        slots: &[(EventHash, Slot)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let hashes: Vec<[u8; 16]> = slots.iter().map(|(hash, _)| hash.to_bytes()).collect();
+        let mut runs: Vec<(Slot, u32)> = Vec::new();
+        for &(_, slot) in slots {
+            if let Some((last, n)) = runs.last_mut()
+                && *last == slot
+            {
+                *n += 1;
+                continue;
+            }
+            runs.push((slot, 1));
+        }
+        (hashes, runs).serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(EventHash, Slot)>, D::Error> {
+        let (hashes, runs): (Vec<[u8; 16]>, Vec<(Slot, u32)>) =
+            Deserialize::deserialize(deserializer)?;
+        let mut slots = Vec::with_capacity(hashes.len());
+        let mut hashes = hashes.into_iter();
+        for (slot, n) in runs {
+            for _ in 0..n {
+                let hash = hashes
+                    .next()
+                    .ok_or_else(|| D::Error::custom("more counted events than event hashes"))?;
+                slots.push((EventHash::from_bytes(hash), slot));
+            }
+        }
+        if hashes.next().is_some() {
+            return Err(D::Error::custom("more event hashes than counted events"));
+        }
+        Ok(slots)
+    }
+}
+
 /// What a call that may start a service's work says for linking.
 struct StartsWork<'t> {
     is_trigger: bool,
@@ -812,16 +909,62 @@ pub(crate) fn in_scope(event: &Event<'_>, filter: &Filter) -> bool {
         && listed(&filter.regions, event.region.as_deref())
 }
 
-/// Duplicates share `eventID` (and recipient account); events without an id are never merged.
-fn event_hash(event: &Event<'_>) -> u64 {
-    let Some(id) = event.id.as_deref() else {
-        return 0;
-    };
-    let mut hasher = DefaultHasher::new();
-    id.hash(&mut hasher);
-    event.account.as_deref().hash(&mut hasher);
-    hasher.finish().max(1)
+/// What identifies an event for duplicate detection, the same in every build, on every machine
+/// and in every shard summary: 128 bits of SHA-256 over the recipient account and the
+/// `eventID` (see [`EventHash::new`]; docs/summary-format.md). Duplicates share `eventID` and
+/// recipient account; events without an id are never merged ([`EventHash::NONE`]). At 128 bits,
+/// two different events of an estate of 10^12 events share a hash with a probability below
+/// 10^-14.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventHash(u128);
+
+impl EventHash {
+    /// An event without `eventID`: never a duplicate of anything.
+    pub const NONE: EventHash = EventHash(0);
+
+    /// The hash of the event `id` recorded in `account` (`recipientAccountId`; an absent one
+    /// counts as empty): SHA-256 of the account's length in bytes (8 bytes, little-endian), the
+    /// account and the id (UTF-8), of which the first 16 bytes, read big-endian. 0 stands for
+    /// "no id", so a digest that starts with 16 zero bytes counts as 1.
+    pub fn new(account: Option<&str>, id: Option<&str>) -> EventHash {
+        let Some(id) = id else {
+            return EventHash::NONE;
+        };
+        let account = account.unwrap_or("");
+        let mut sha = Sha256::new();
+        sha.update((account.len() as u64).to_le_bytes());
+        sha.update(account.as_bytes());
+        sha.update(id.as_bytes());
+        let digest = sha.finalize();
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        EventHash(u128::from_be_bytes(first).max(1))
+    }
+
+    fn of(event: &Event<'_>) -> EventHash {
+        EventHash::new(event.account.as_deref(), event.id.as_deref())
+    }
+
+    /// The 16 bytes as stored in a shard summary (big-endian).
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+
+    /// Reads the 16 bytes of [`EventHash::to_bytes`].
+    pub fn from_bytes(bytes: [u8; 16]) -> EventHash {
+        EventHash(u128::from_be_bytes(bytes))
+    }
 }
+
+impl Hash for EventHash {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Already a hash: its low 64 bits are a bucket as good as any, with no hashing again
+        // (`Estate::seen` is a no-hash set).
+        state.write_u64(self.0 as u64);
+    }
+}
+
+impl nohash_hasher::IsEnabled for EventHash {}
 
 /// Everything read, merged.
 #[derive(Debug, Default)]
@@ -851,9 +994,9 @@ pub struct Estate {
     pub not_auditable: u64,
     /// Events seen more than once, counted once.
     pub duplicates: u64,
-    /// Hashes of the events merged so far; the values are already hashes, so they are not
-    /// hashed again.
-    seen: nohash_hasher::IntSet<u64>,
+    /// Hashes of the events merged so far (16 bytes each, plus the table's slack); the values
+    /// are already hashes, so they are not hashed again.
+    seen: nohash_hasher::IntSet<EventHash>,
 }
 
 impl Estate {
@@ -879,7 +1022,7 @@ impl Estate {
         self.not_auditable += outcome.not_auditable;
         let mut copies: Vec<Option<SharedCopy>> = outcome.copies.into_iter().map(Some).collect();
         for (hash, slot) in outcome.slots {
-            if hash == 0 || self.seen.insert(hash) {
+            if hash == EventHash::NONE || self.seen.insert(hash) {
                 continue;
             }
             self.duplicates += 1;
@@ -907,12 +1050,17 @@ impl Estate {
     /// of the same role and `creationDate`, see [`Estate::adopt_forwarded`], does not count
     /// against the one with calls of its own).
     pub fn adopt_keyless(&mut self) {
-        let mut keyed: HashMap<(&str, DateTime<Utc>), Vec<usize>> = HashMap::new();
+        // By role, `creationDate` and product providers: a provider's calls with delegated
+        // access (`invokedByDelegate`) never join a customer's session, nor the reverse.
+        let mut keyed: HashMap<SessionOfRole<'_>, Vec<usize>> = HashMap::new();
         for (i, session) in self.sessions.iter().enumerate() {
             if let (Some(_), Some(issuer), Some(created)) =
                 (&session.access_key, &session.issuer_arn, session.created)
             {
-                keyed.entry((issuer, created)).or_default().push(i);
+                keyed
+                    .entry((issuer, created, &session.delegates))
+                    .or_default()
+                    .push(i);
             }
         }
         let adopter: Vec<Option<usize>> = self
@@ -923,7 +1071,8 @@ impl Estate {
                     (None, Some(issuer), Some(created))
                         if session.kind == IdentityKind::AssumedRole =>
                     {
-                        match keyed.get(&(issuer.as_str(), created)).map(Vec::as_slice) {
+                        let same = (issuer.as_str(), created, &session.delegates);
+                        match keyed.get(&same).map(Vec::as_slice) {
                             Some([only]) => Some(*only),
                             Some(several) => {
                                 // Of the same principal, with calls of its own.
@@ -1101,5 +1250,45 @@ impl Estate {
             + self.nobody_events
             + self.not_auditable
             + self.copies.len() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The hash is part of the shard summary format (docs/summary-format.md): these values were
+    // computed from its specification with Python's hashlib, not by this code, and must never
+    // change within a summary format version.
+    #[test]
+    fn the_event_hash_is_the_specified_sha256_prefix() {
+        let id = "633cd96f-f501-5275-8135-e33e2154935f";
+        let hash = EventHash::new(Some("111122223333"), Some(id));
+        assert_eq!(
+            hex::encode(hash.to_bytes()),
+            "0e7c07317bfed8982cdd2aac55edb5ef"
+        );
+        assert_eq!(hash.0, 0x0e7c_0731_7bfe_d898_2cdd_2aac_55ed_b5ef);
+        assert_eq!(
+            hex::encode(EventHash::new(None, Some(id)).to_bytes()),
+            "859b8f7da24436d7cbeb5a6235d47f4b"
+        );
+        assert_eq!(
+            hex::encode(EventHash::new(Some("444455556666"), Some(id)).to_bytes()),
+            "86a8e25ea5b2b4694b5e5f9080a5163a"
+        );
+    }
+
+    #[test]
+    fn events_without_an_id_have_no_hash_and_the_bytes_round_trip() {
+        assert_eq!(EventHash::new(Some("111122223333"), None), EventHash::NONE);
+        let hash = EventHash::new(Some("111122223333"), Some("e-1"));
+        assert_ne!(hash, EventHash::NONE);
+        assert_eq!(EventHash::from_bytes(hash.to_bytes()), hash);
+        // The length prefix keeps the account and the id apart.
+        assert_ne!(
+            EventHash::new(Some("1111"), Some("22e")),
+            EventHash::new(Some("11112"), Some("2e"))
+        );
     }
 }

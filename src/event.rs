@@ -6,11 +6,12 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::triggers::TokenFields;
 
 /// `userIdentity.type`, with the values CloudTrail documents and room for ones it adds later.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum IdentityKind {
     /// Account root credentials, also `AssumeRoot` sessions.
     Root,
@@ -184,7 +185,7 @@ pub struct PortalRole<'a> {
 }
 
 /// Where a record came from, for evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {
     /// Index of the source file in the discovered list.
     pub file: u32,

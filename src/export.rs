@@ -2,8 +2,6 @@
 //! DuckDB, Athena, Spark. A second pass over the files after linking, streamed in file order:
 //! rows go to the writer a few files at a time, never the whole set at once.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use chrono::{DateTime, Utc};
 
 use crate::decode::Record;
@@ -109,10 +107,11 @@ pub(crate) fn session_id(key: &str) -> String {
     format!("se-{hex}")
 }
 
-/// Drops events already exported (the same `eventID` and account seen in an earlier file).
+/// Drops events already exported (the same `eventID` and account seen in an earlier file), by
+/// the same 128-bit hash as the scan's duplicate detection.
 #[derive(Default)]
 pub struct Dedup {
-    seen: nohash_hasher::IntSet<u64>,
+    seen: nohash_hasher::IntSet<estate::EventHash>,
 }
 
 impl Dedup {
@@ -121,9 +120,7 @@ impl Dedup {
         let Some(id) = row.event_id.as_deref() else {
             return true;
         };
-        let mut hasher = DefaultHasher::new();
-        id.hash(&mut hasher);
-        row.account.hash(&mut hasher);
-        self.seen.insert(hasher.finish())
+        let hash = estate::EventHash::new(row.account.as_deref(), Some(id));
+        self.seen.insert(hash)
     }
 }

@@ -1,18 +1,18 @@
 //! What one event's `userIdentity` says about credentials and people.
 //!
 //! Owns the identity rules of the spec (§2): which set of credentials an event used (its session
-//! key), which person an event names by itself (`onBehalfOf`, `sourceIdentity`, a person
-//! principal, forwarded), and which sessions belong to AWS services. Looks at one event only;
-//! joining events is `link`'s business.
+//! key), which person an event names by itself (a product provider's `invokedByDelegate`,
+//! `onBehalfOf`, `sourceIdentity`, a person principal, forwarded), and which sessions belong to
+//! AWS services. Looks at one event only; joining events is `link`'s business.
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Actor, Event, IdentityKind};
 
 /// A person, by the best key the logs give.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum HumanId {
     /// An IAM Identity Center user id (`onBehalfOf.userId`), the immutable key.
     IdentityCenter(String),
@@ -23,6 +23,9 @@ pub enum HumanId {
     /// Not a person: a workload's web identity (a GitHub Actions or EKS subject, a Cognito
     /// identity), named by its subject.
     Workload(String),
+    /// Not the customer's person: a product provider acting with temporary delegated access
+    /// (`userIdentity.invokedByDelegate`), named by its account as `delegate:<account id>`.
+    Delegate(String),
 }
 
 /// What kind of principal a chain starts from.
@@ -35,6 +38,9 @@ pub enum PrincipalKind {
     Workload,
     /// An AWS service.
     Service,
+    /// A product provider's account acting with temporary delegated access
+    /// (`invokedByDelegate`): a third party, not the customer's person.
+    Delegate,
 }
 
 impl PrincipalKind {
@@ -44,6 +50,7 @@ impl PrincipalKind {
             PrincipalKind::Person => "person",
             PrincipalKind::Workload => "workload",
             PrincipalKind::Service => "service",
+            PrincipalKind::Delegate => "delegate",
         }
     }
 }
@@ -55,16 +62,23 @@ impl HumanId {
             HumanId::IdentityCenter(id)
             | HumanId::Name(id)
             | HumanId::Principal(id)
-            | HumanId::Workload(id) => id,
+            | HumanId::Workload(id)
+            | HumanId::Delegate(id) => id,
         }
     }
 
-    /// A person, or a workload.
+    /// A person, a workload, or a product provider acting with delegated access.
     pub fn kind(&self) -> PrincipalKind {
         match self {
             HumanId::Workload(_) => PrincipalKind::Workload,
+            HumanId::Delegate(_) => PrincipalKind::Delegate,
             _ => PrincipalKind::Person,
         }
+    }
+
+    /// The product provider whose account is `account` (`invokedByDelegate.accountId`).
+    pub fn delegate(account: &str) -> HumanId {
+        HumanId::Delegate(format!("delegate:{account}"))
     }
 }
 
@@ -75,9 +89,12 @@ impl fmt::Display for HumanId {
 }
 
 /// How an event was tied to a person (spec §2), best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
+    /// `userIdentity.invokedByDelegate`: a product provider acted with temporary delegated
+    /// access. It names who acted, whatever else the event names, so it comes first.
+    Delegate,
     /// `userIdentity.onBehalfOf`: Identity Center trusted identity propagation.
     OnBehalfOf,
     /// `sessionContext.sourceIdentity`, which survives role chaining.
@@ -94,6 +111,7 @@ impl Evidence {
     /// The name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
+            Evidence::Delegate => "delegate",
             Evidence::OnBehalfOf => "on_behalf_of",
             Evidence::SourceIdentity => "source_identity",
             Evidence::Principal => "principal",
@@ -124,7 +142,23 @@ pub enum Acting {
 /// key of its own gets that key's session here; one event cannot tell whose request it served,
 /// so the estate joins that session to the caller's by principal and `creationDate`
 /// ([`crate::estate::Estate::adopt_forwarded`]).
+///
+/// A product provider's calls with temporary delegated access (`invokedByDelegate`) are a
+/// session of their own, keyed with the provider's account too: whatever credentials they name,
+/// they are never counted in, nor attributed with, a session of the customer's.
 pub fn acting(event: &Event<'_>) -> Acting {
+    match (credentials(event), event.actor.delegate.as_deref()) {
+        (Acting::Session(mut key), Some(delegate)) => {
+            key.push_str("|delegate ");
+            key.push_str(delegate);
+            Acting::Session(key)
+        }
+        (acting, _) => acting,
+    }
+}
+
+/// What [`acting`] says before a delegate is taken into account.
+fn credentials(event: &Event<'_>) -> Acting {
     let actor = &event.actor;
     let kind = actor.kind.clone().unwrap_or(IdentityKind::Missing);
     match kind {
@@ -212,7 +246,7 @@ pub fn acting(event: &Event<'_>) -> Acting {
 }
 
 /// What a person's event with neither access key nor `creationDate` is to their sign-ins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInPart {
     /// A `ConsoleLogin`: it starts a sign-in.
     Login,
@@ -248,7 +282,12 @@ fn session_key(parts: [&str; 3]) -> String {
 }
 
 /// The person an event names by itself, if any, with the evidence (spec §2, first four kinds).
+/// A call a product provider made with delegated access (`invokedByDelegate`) names the
+/// provider, never the customer's person, whatever else it carries.
 pub fn visible_human(actor: &Actor<'_>) -> Option<(HumanId, Evidence)> {
+    if let Some(account) = actor.delegate.as_deref() {
+        return Some((HumanId::delegate(account), Evidence::Delegate));
+    }
     if let Some(obo) = &actor.on_behalf_of {
         return Some((
             HumanId::IdentityCenter(obo.user_id.to_string()),
@@ -486,6 +525,27 @@ mod tests {
             visible_human(&actor),
             Some((HumanId::Name("alice".into()), Evidence::Principal))
         );
+    }
+
+    #[test]
+    fn a_delegate_is_named_before_anything_else_the_event_carries() {
+        let mut actor = role_session(
+            "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataAnalyst_0123456789abcdef",
+            "arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_DataAnalyst_0123456789abcdef/alice@example.com",
+        );
+        actor.delegate = Some(Cow::Borrowed("999988887777"));
+        assert_eq!(
+            visible_human(&actor),
+            Some((
+                HumanId::Delegate("delegate:999988887777".into()),
+                Evidence::Delegate
+            ))
+        );
+        assert_eq!(
+            HumanId::delegate("999988887777").kind(),
+            PrincipalKind::Delegate
+        );
+        assert!(!is_service_session(&actor));
     }
 
     #[test]

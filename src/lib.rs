@@ -12,9 +12,10 @@
 //! 6. [`findings`] turns chains into findings and shared roles;
 //! 7. [`report`] renders the result.
 //!
-//! [`pipeline`] runs the stages in order; [`commands`] holds one file per command, and
-//! [`identity`] the identity rules the stages share; [`timeline`] and [`who`] answer an incident
-//! responder's questions from the linked result and a second pass over the files.
+//! [`pipeline`] runs the stages in order; [`shard`] writes and reads the shard summaries that
+//! carry the fold to another machine (`summarize`, `merge`); [`commands`] holds one file per
+//! command, and [`identity`] the identity rules the stages share; [`timeline`] and [`who`] answer
+//! an incident responder's questions from the linked result and a second pass over the files.
 
 pub mod aws_ranges;
 pub mod baseline;
@@ -36,6 +37,8 @@ pub mod pipeline;
 pub mod policy;
 pub mod progress;
 pub mod report;
+pub mod s3;
+pub mod shard;
 pub mod timeline;
 pub mod triggers;
 pub mod verify;

@@ -4,6 +4,7 @@
 //! record *says*; what it *means* for a chain is `link`'s business.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -17,7 +18,19 @@ use crate::event::{
 use crate::triggers::TokenFields;
 
 /// Why a record is not turned into an [`Event`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, thiserror::Error)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    thiserror::Error,
+    Serialize,
+    Deserialize,
+)]
 pub enum Rejection {
     /// A CloudTrail Insights record (`insightDetails`): statistics, no caller.
     #[error("CloudTrail Insights record (no caller identity)")]

@@ -10,11 +10,12 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Origin};
 
 /// One place calls came from: a source address and the tools (user agent) that called from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Place {
     /// `sourceIPAddress`.
     pub address: String,
@@ -44,7 +45,7 @@ impl Place {
 }
 
 /// The places of one session.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Places {
     /// In first-seen order.
     pub list: Vec<Place>,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::aws_ranges::AwsRanges;
 use crate::config::InputConfig;
@@ -112,28 +113,57 @@ pub fn require_rereadable(input: &InputConfig, command: &str) -> anyhow::Result<
     Ok(())
 }
 
+/// What linking and findings consult besides the logs: the people's names (`--users`), AWS's
+/// address ranges (`--aws-ip-ranges`), the trigger table with the policy's own triggers. Loaded
+/// before any file is read, so that a bad file among them stops the run at once.
+pub(crate) struct Tables {
+    directory: Directory,
+    ranges: Option<AwsRanges>,
+    triggers: Triggers,
+}
+
+impl Tables {
+    /// Loads the tables `input` names.
+    pub(crate) fn load(input: &InputConfig) -> anyhow::Result<Tables> {
+        let directory = match &input.users {
+            Some(path) => Directory::load(path)?,
+            None => Directory::default(),
+        };
+        let ranges = input
+            .aws_ip_ranges
+            .as_deref()
+            .map(AwsRanges::load)
+            .transpose()?;
+        Ok(Tables {
+            directory,
+            ranges,
+            triggers: triggers(input),
+        })
+    }
+}
+
+/// The trigger table in force: the built-in table and the policy's own triggers.
+pub(crate) fn triggers(input: &InputConfig) -> Triggers {
+    let mut triggers = Triggers::builtin();
+    triggers.extend(input.policy.trigger.iter().cloned());
+    triggers
+}
+
+/// One file read: its path as shown, what became of it, and its outcome.
+pub(crate) type FileDone = (String, Verdict, FileOutcome);
+
 /// The first pass: discover, read every file in parallel, link, find. With `verify`, files
 /// that fail integrity verification (against these public keys, if given) are not audited.
 pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow::Result<Analysis> {
-    let directory = match &input.users {
-        Some(path) => Directory::load(path)?,
-        None => Directory::default(),
-    };
-    let ranges = input
-        .aws_ip_ranges
-        .as_deref()
-        .map(AwsRanges::load)
-        .transpose()?;
-    let mut triggers = Triggers::builtin();
-    triggers.extend(input.policy.trigger.iter().cloned());
-    let mut discovered = discover::sources(&input.paths, &input.filter);
+    let tables = Tables::load(input)?;
+    let mut discovered = discover::sources(&input.paths, &input.filter, &input.s3)?;
     let pool = pool(input.threads)?;
     let mut refused = Vec::new();
     let mut verified = None;
     if let Some(public_key) = verify {
         let keys = public_key.as_deref().map(KeyRing::load).transpose()?;
         // The filters leave digests out, so verification looks at everything given.
-        let everything = discover::sources(&input.paths, &Filter::default());
+        let everything = discover::sources(&input.paths, &Filter::default(), &input.s3)?;
         let verification = pool.install(|| verify::run(&everything.sources, keys.as_ref()));
         let failed = verification.failed_paths();
         discovered.sources.retain(|source| {
@@ -145,33 +175,73 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
         });
         verified = Some(verification);
     }
-    // Files are read a batch at a time, in parallel, and merged in input order while the next
-    // batch is read: memory holds two batches' per-file summaries at most, never all of them.
-    let batch = pool.current_num_threads() * 16;
     let mut assembly = Assembly::new(discovered.pruned);
-    let mut pending: Vec<(String, Verdict, FileOutcome)> = Vec::new();
-    let progress = Progress::new(input.progress, discovered.sources.len(), "reading");
-    for (n, sources) in discovered.sources.chunks(batch).enumerate() {
+    let add = |file: FileDone| assembly.add(file);
+    read_sources(&discovered.sources, input, &tables.triggers, &pool, add);
+    let (mut report, graph) = conclude(assembly, input, &tables, refused);
+    report.provenance.s3 = discovered.s3_reads();
+    Ok(Analysis {
+        report,
+        graph,
+        sources: discovered.sources,
+        directory: tables.directory,
+        verification: verified,
+    })
+}
+
+/// Reads `sources` in parallel and hands each file's outcome, with its path as shown, to `each`
+/// in input order. Files are read a batch at a time and handed over while the next batch is
+/// read: memory holds two batches' per-file summaries at most, never all of them. The progress
+/// bar is gone when this returns.
+pub(crate) fn read_sources<F>(
+    sources: &[Source],
+    input: &InputConfig,
+    triggers: &Triggers,
+    pool: &rayon::ThreadPool,
+    mut each: F,
+) where
+    F: FnMut(FileDone) + Send,
+{
+    let batch = pool.current_num_threads() * 16;
+    let _ahead = discover::read_ahead(sources);
+    let mut pending: Vec<FileDone> = Vec::new();
+    let progress = Progress::new(input.progress, sources.len(), "reading");
+    for (n, chunk) in sources.chunks(batch).enumerate() {
         let read_batch = || {
-            sources
+            chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, source)| {
                     let index = (n * batch + i) as u32;
-                    let (verdict, outcome) = fold_file(index, source, input, &triggers);
+                    let (verdict, outcome) = fold_file(index, source, input, triggers);
                     progress.file_done(|| stored_size(source), outcome.stats.events);
                     (source.display(), verdict, outcome)
                 })
                 .collect()
         };
         let done = std::mem::take(&mut pending);
-        let merge = || done.into_iter().for_each(|file| assembly.add(file));
+        let merge = || done.into_iter().for_each(&mut each);
         pending = pool.join(merge, read_batch).1;
     }
-    pending.into_iter().for_each(|file| assembly.add(file));
+    pending.into_iter().for_each(&mut each);
     // Every file is read: the bar goes before linking, and before anything is printed.
     progress.finish();
-    let (mut report, graph) = assembly.finish(input, &directory, &triggers, ranges.as_ref());
+}
+
+/// Links, finds and builds the report of what was read, listing the files `refused` by
+/// integrity verification: the end of a scan's first pass, and of a merge of shard summaries.
+pub(crate) fn conclude(
+    assembly: Assembly,
+    input: &InputConfig,
+    tables: &Tables,
+    refused: Vec<String>,
+) -> (Report, Graph) {
+    let (mut report, graph) = assembly.finish(
+        input,
+        &tables.directory,
+        &tables.triggers,
+        tables.ranges.as_ref(),
+    );
     for path in refused {
         report.files.push(FileNote {
             path,
@@ -184,13 +254,7 @@ pub fn analyze(input: &InputConfig, verify: Option<&Option<PathBuf>>) -> anyhow:
         report.summary.files_failed += 1;
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Analysis {
-        report,
-        graph,
-        sources: discovered.sources,
-        directory,
-        verification: verified,
-    })
+    (report, graph)
 }
 
 /// The second pass: reads `sources` again, `group` files at a time in parallel, and hands each
@@ -209,6 +273,7 @@ where
 {
     let pool = pool(input.threads)?;
     let group = pool.current_num_threads().max(1) * 4;
+    let _ahead = discover::read_ahead(sources.iter().filter(|s| s.unreadable_reason().is_none()));
     for (n, chunk) in sources.chunks(group).enumerate() {
         let per_file: Vec<Vec<T>> = pool.install(|| {
             chunk
@@ -289,8 +354,41 @@ fn stored_size(source: &Source) -> u64 {
     std::fs::metadata(&source.path).map_or(0, |meta| meta.len())
 }
 
+/// What became of one file, as the report lists it: read (in full, up to damage, or after a
+/// repair), skipped as holding no events, or failed, with the reasons. What a shard summary
+/// keeps of a file's [`Verdict`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileRead {
+    /// Records were read.
+    Read {
+        /// Why the rest of the file could not be read, if it could not.
+        damage: Option<String>,
+        /// The repair that let it be read in full, if one was made.
+        repaired: Option<String>,
+    },
+    /// Not an event source, and why.
+    Skipped(String),
+    /// Could not be read at all, and why.
+    Failed(String),
+}
+
+impl From<Verdict> for FileRead {
+    fn from(verdict: Verdict) -> FileRead {
+        match verdict {
+            Verdict::Read {
+                damage, repaired, ..
+            } => FileRead::Read {
+                damage: damage.map(|damage| damage.to_string()),
+                repaired,
+            },
+            Verdict::Skipped(reason) => FileRead::Skipped(reason.to_string()),
+            Verdict::Failed(error) => FileRead::Failed(error.to_string()),
+        }
+    }
+}
+
 /// The merge of per-file outcomes, in input order, then linking, findings and the report.
-struct Assembly {
+pub(crate) struct Assembly {
     estate: Estate,
     summary: Summary,
     files: Vec<FileNote>,
@@ -298,7 +396,8 @@ struct Assembly {
 }
 
 impl Assembly {
-    fn new(pruned: u64) -> Assembly {
+    /// An empty assembly, of inputs of which `pruned` files were ruled out by their key.
+    pub(crate) fn new(pruned: u64) -> Assembly {
         Assembly {
             estate: Estate::default(),
             summary: Summary {
@@ -311,27 +410,29 @@ impl Assembly {
     }
 
     /// Merges the next file; call in input order for deterministic results.
-    fn add(&mut self, (path, verdict, outcome): (String, Verdict, FileOutcome)) {
+    fn add(&mut self, (path, verdict, outcome): FileDone) {
+        self.add_file(path, FileRead::from(verdict), outcome);
+    }
+
+    /// Merges the next file as a shard summary holds it; call in input order. Its events must
+    /// name it as file [`Assembly::next_file`] (see [`FileOutcome::renumber`]).
+    pub(crate) fn add_file(&mut self, path: String, read: FileRead, outcome: FileOutcome) {
         let note = |reason: String, status| FileNote {
             path: path.clone(),
             reason,
             status,
         };
-        match verdict {
-            Verdict::Skipped(reason) => {
-                self.files.push(note(reason.to_string(), FileStatus::Skipped));
-            }
-            Verdict::Failed(error) => self.files.push(note(error.to_string(), FileStatus::Failed)),
-            Verdict::Read { .. } if outcome.is_foreign() => self.files.push(note(
+        match read {
+            FileRead::Skipped(reason) => self.files.push(note(reason, FileStatus::Skipped)),
+            FileRead::Failed(reason) => self.files.push(note(reason, FileStatus::Failed)),
+            FileRead::Read { .. } if outcome.is_foreign() => self.files.push(note(
                 format!(
                     "no CloudTrail events: {} records are not CloudTrail events (S3 event notifications?)",
                     outcome.stats.records
                 ),
                 FileStatus::Skipped,
             )),
-            Verdict::Read {
-                damage, repaired, ..
-            } => {
+            FileRead::Read { damage, repaired } => {
                 if let Some(repaired) = repaired {
                     self.files.push(note(repaired, FileStatus::Repaired));
                 }
@@ -349,6 +450,12 @@ impl Assembly {
             }
         }
         self.paths.push(path);
+    }
+
+    /// The input index of the next file added: where its events are, for the report's
+    /// `break_file`.
+    pub(crate) fn next_file(&self) -> u32 {
+        self.paths.len() as u32
     }
 
     /// Links, finds, and builds the report.
@@ -403,7 +510,11 @@ impl Assembly {
             .iter()
             .filter(|h| h.kind() == crate::identity::PrincipalKind::Person)
             .count() as u64;
-        summary.workloads = humans.len() as u64 - summary.humans;
+        // Product providers acting with delegated access are neither.
+        summary.workloads = humans
+            .iter()
+            .filter(|h| h.kind() == crate::identity::PrincipalKind::Workload)
+            .count() as u64;
         // Sessions seen only through out-of-scope calls kept for linking are not counted.
         summary.sessions = graph
             .estate

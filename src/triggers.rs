@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// The built-in table, as shipped.
-const BUILTIN: &str = include_str!("triggers.toml");
+/// The built-in table, as shipped (shard summaries carry its SHA-256).
+pub(crate) const BUILTIN: &str = include_str!("triggers.toml");
 
 /// One trigger rule.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -100,12 +100,15 @@ pub struct Subject {
     pub event: Option<EventFacts>,
     /// The session (set of credentials) it belongs to, when it has one.
     pub session: Option<SessionFacts>,
-    /// The person behind it, as shown (user name where known), if any.
+    /// The person behind it, as shown (user name where known), if any; for a call a product
+    /// provider made with delegated access, the provider (`delegate:<account id>`), never the
+    /// customer's person.
     pub person: Option<String>,
-    /// Whether that is a person or a workload.
+    /// Whether that is a person, a workload or a product provider (`delegate`).
     pub principal_kind: Option<PrincipalKind>,
-    /// How it names the person itself (`on_behalf_of`, `source_identity`, `principal`,
-    /// `forwarded`), `lineage` when only the STS call that issued its key does, or none.
+    /// How it names the person itself (`delegate`, `on_behalf_of`, `source_identity`,
+    /// `principal`, `forwarded`), `lineage` when only the STS call that issued its key does, or
+    /// none.
     pub evidence: Option<&'static str>,
     /// Its status.
     pub status: Status,
@@ -125,7 +128,12 @@ pub struct Subject {
     pub lost_at: Option<LostAt>,
     /// For `--ip`: what this session did from the address.
     pub seen_from: Option<SeenFrom>,
-    /// Something a reader needs to know beside the rest.
+    /// The STS call that issued the access key this is about (the session's; for a key no call
+    /// used, the key asked for), when the logs hold it; `None` when they do not, or when there
+    /// is no such call (a long-term key, a session without a key).
+    pub issuing_call: Option<EventBrief>,
+    /// Something a reader needs to know beside the rest: for `--key`, why the issuing call is
+    /// absent.
     pub note: Option<String>,
 }
 
@@ -380,7 +388,13 @@ pub fn by_key(graph: &Graph, key: &str) -> Option<Answer> {
     } else {
         sessions
             .into_iter()
-            .map(|s| session_subject(graph, s))
+            .map(|s| {
+                let mut subject = session_subject(graph, s);
+                if subject.issuing_call.is_none() {
+                    subject.note = Some(not_issued_here(key.trim()).to_owned());
+                }
+                subject
+            })
             .collect()
     };
     Some(Answer {
@@ -543,19 +557,33 @@ fn session_subject(graph: &Graph, s: usize) -> Subject {
     )
 }
 
-/// A key issued by an STS call in the logs and used by none: the issuing call, made by its
-/// caller's session.
-fn issued_only(graph: &Graph, key: &str) -> Option<Subject> {
-    // The caller's own copy of the call first (the owner-side copy names no session).
+/// Why a key's issuing call is not in the answer.
+fn not_issued_here(key: &str) -> &'static str {
+    if key.starts_with("AKIA") {
+        "a long-term access key: no STS call issues it"
+    } else {
+        "the STS call that issued this key is not in these logs"
+    }
+}
+
+/// The STS call that issued access key `key`, if the logs hold it: the caller's own copy first
+/// (the owner-side copy of a cross-account call names no session), then the earliest.
+fn issuance_of<'g>(graph: &'g Graph, key: &str) -> Option<&'g estate::Issuance> {
     let other = |caller: &Caller| !matches!(caller, Caller::Session(_));
-    let issuance = graph
+    graph
         .estate
         .issuances
         .iter()
         .filter(|i| i.access_key == key)
         .min_by(|a, b| {
             (other(&a.caller), a.event.order()).cmp(&(other(&b.caller), b.event.order()))
-        })?;
+        })
+}
+
+/// A key issued by an STS call in the logs and used by none: the issuing call, made by its
+/// caller's session.
+fn issued_only(graph: &Graph, key: &str) -> Option<Subject> {
+    let issuance = issuance_of(graph, key)?;
     let caller = match &issuance.caller {
         Caller::Session(key) => graph.estate.session(key),
         _ => None,
@@ -585,6 +613,7 @@ fn issued_only(graph: &Graph, key: &str) -> Option<Subject> {
         delegate: None,
     };
     let mut subject = subject(graph, caller, status, evidence, Some(facts));
+    subject.issuing_call = Some(EventBrief::of(event));
     let role = match (&issuance.role_arn, &issuance.session_name) {
         (Some(role), Some(name)) => format!(" for {role} as session {name}"),
         (Some(role), None) => format!(" for {role}"),
@@ -619,11 +648,17 @@ fn subject(
         path: Vec::new(),
         lost_at: None,
         seen_from: None,
+        issuing_call: None,
         note: None,
     };
     let Some(s) = session else {
         return subject;
     };
+    subject.issuing_call = graph.estate.sessions[s]
+        .access_key
+        .as_deref()
+        .and_then(|key| issuance_of(graph, key))
+        .map(|issuance| EventBrief::of(&issuance.event));
     let a = &graph.attribution[s];
     let path = path_to(graph, s);
     let hops = hops(graph, &path);

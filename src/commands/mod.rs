@@ -8,7 +8,9 @@ pub mod completions;
 pub mod export;
 pub mod init;
 pub mod man;
+pub mod merge;
 pub mod scan;
+pub mod summarize;
 pub mod timeline;
 pub mod verify;
 pub mod who;
@@ -23,8 +25,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::cli::{Cli, Command};
 use crate::config::{
-    ChainsConfig, ExportConfig, InitConfig, InputConfig, ScanConfig, TimelineConfig, VerifyConfig,
-    WhoConfig,
+    ChainsConfig, ExportConfig, InitConfig, InputConfig, MergeConfig, ScanConfig, SummarizeConfig,
+    TimelineConfig, VerifyConfig, WhoConfig,
 };
 use crate::discover::Filter;
 use crate::report::sanitize::terminal;
@@ -58,6 +60,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Who(args) => who::run(&WhoConfig::from_args(args, quiet)?, messages),
         // One row per event, attributed, to Parquet, CSV or JSON Lines.
         Command::Export(args) => export::run(&ExportConfig::from_args(args, quiet)?, messages),
+        // A scan's map: the logs folded into a shard summary, for a merge.
+        Command::Summarize(args) => {
+            summarize::run(&SummarizeConfig::from_args(args, quiet)?, messages)
+        }
+        // A scan's reduce: shard summaries merged into the report a scan of all their logs prints.
+        Command::Merge(args) => merge::run(&MergeConfig::from_args(args)?, messages),
         // A commented policy file to start from.
         Command::Init(args) => init::run(&InitConfig::from_args(args), messages),
         // Log integrity against digest files.

@@ -1,6 +1,7 @@
 //! `tip-audit scan`: audit the inputs and report findings, shared roles and coverage, with the
 //! exit status a CI gate reads. A run that audited nothing never passes, and every exit status
-//! other than 0 is explained on standard error.
+//! other than 0 is explained on standard error. `tip-audit merge` ends the same way, with the
+//! report of its shard summaries ([`finish`]).
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -12,21 +13,44 @@ use crate::findings::{Finding, Severity};
 use crate::link::Confidence;
 use crate::pipeline::{self, Analysis};
 use crate::report::{self, Report};
+use crate::verify::Verification;
 
 /// Runs a scan.
 pub fn run(config: &ScanConfig, messages: Messages) -> anyhow::Result<Outcome> {
     note_policy(&config.input, messages);
     let Analysis {
-        mut report,
+        report,
         verification,
         ..
     } = pipeline::analyze(&config.input, config.verify.as_ref())?;
+    finish(config, report, verification.as_ref(), messages)
+}
+
+/// What a scan does with its report once the logs are linked, and a merge with the report of
+/// its shard summaries: warnings, baselines, the report in every format asked for, then the exit
+/// status and its reasons on standard error.
+pub(crate) fn finish(
+    config: &ScanConfig,
+    mut report: Report,
+    verification: Option<&Verification>,
+    messages: Messages,
+) -> anyhow::Result<Outcome> {
     let s = &report.summary;
     if s.not_auditable > 0 && s.not_auditable < s.events {
         messages.note(format_args!(
             "warning: {} of {} events have no userIdentity (the export stripped it?): \
              they name nobody and are counted as not_auditable",
             s.not_auditable, s.events
+        ));
+    }
+    if let Some(s3) = &report.provenance.s3 {
+        messages.note(format_args!(
+            "read {} ({} bytes) from S3 in {}: {} listed, {} left unlisted by the filters",
+            plural(s3.objects_read, "object"),
+            s3.bytes_read,
+            plural(s3.requests, "request"),
+            plural(s3.prefixes_listed, "folder"),
+            plural(s3.prefixes_pruned, "folder"),
         ));
     }
     let nothing = nothing_audited(&report, &config.input);
@@ -69,7 +93,7 @@ pub fn run(config: &ScanConfig, messages: Messages) -> anyhow::Result<Outcome> {
         messages.error(reason);
         incomplete = true;
     }
-    if let Some(verification) = &verification {
+    if let Some(verification) = verification {
         if verification.verifiable() {
             let problems = super::verify::problems(verification);
             failing |= !problems.is_empty();

@@ -15,7 +15,7 @@ pub fn run(config: &VerifyConfig, messages: Messages) -> anyhow::Result<Outcome>
         .as_deref()
         .map(KeyRing::load)
         .transpose()?;
-    let discovered = discover::sources(&config.paths, &Filter::default());
+    let discovered = discover::sources(&config.paths, &Filter::default(), &config.s3)?;
     let verification =
         pipeline::pool(config.threads)?.install(|| verify::run(&discovered.sources, keys.as_ref()));
     let what = format!("{} verification report", config.format.as_str());

@@ -113,7 +113,8 @@ enum Link {
 type Rule = for<'e> fn(&mut Linker<'e>, &Effect<'e>) -> Link;
 
 /// The link rules, in the order they are asked.
-const RULES: [(&str, Rule); 12] = [
+const RULES: [(&str, Rule); 13] = [
+    ("delegated", delegated),
     ("issued", issued),
     ("shared_event", shared_event),
     ("signed_in", signed_in),
@@ -210,6 +211,28 @@ struct Linker<'e> {
     refreshable: HashMap<(&'e str, &'e str), Vec<Renewable>>,
     /// The longest any call may be logged after its effect.
     max_lag: Duration,
+}
+
+/// A product provider's session (`invokedByDelegate`): its credentials come from the
+/// provider's own call (`sts:GetDelegatedAccessToken`, IAM user guide,
+/// `access_policies-temporary-delegation`), never from a request of the customer's person, so no
+/// customer session is its parent, whatever key, role or timing they share. Only the provider's
+/// own role chaining is: an STS call in the logs, made by a session of the same provider, that
+/// issued its key.
+fn delegated<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {
+    let delegates = &effect.session.delegates;
+    if delegates.is_empty() {
+        return Link::Next;
+    }
+    let estate = linker.estate;
+    let parent = match (effect.caller(), effect.issuance) {
+        (Some(Caller::Session(key)), Some(issuance)) if !effect.rekeyed => estate
+            .session(key)
+            .filter(|&p| p != effect.s && estate.sessions[p].delegates == *delegates)
+            .map(|p| lineage(EdgeKind::Issued, p, issuance.event.clone())),
+        _ => None,
+    };
+    parent.map_or(Link::Stop, |edge| Link::Found(Box::new(edge)))
 }
 
 fn issued<'e>(linker: &mut Linker<'e>, effect: &Effect<'e>) -> Link {

@@ -292,7 +292,8 @@ impl Graph {
 
     /// The people a user's text names: an Identity Center user id or name (and, through
     /// `--users`, an e-mail or display name), an IAM user ARN or name, a SAML subject, a
-    /// source identity.
+    /// source identity; and a product provider acting with delegated access, by
+    /// `delegate:<account id>` or its account id.
     pub fn humans_named(&self, text: &str, directory_ids: &[&str]) -> Vec<HumanId> {
         let wanted = text.to_lowercase();
         let mut found: Vec<HumanId> = self
@@ -311,6 +312,11 @@ impl Graph {
                 HumanId::Name(name) | HumanId::Workload(name) => name.to_lowercase() == wanted,
                 HumanId::Principal(arn) => {
                     arn == text || arn.rsplit_once('/').is_some_and(|(_, name)| name == text)
+                }
+                // `delegate:<account id>`, or the account id alone.
+                HumanId::Delegate(label) => {
+                    label.to_lowercase() == wanted
+                        || label.strip_prefix("delegate:") == Some(text.trim())
                 }
             })
             .cloned()

@@ -49,6 +49,9 @@ pub struct Node {
     pub via_event_id: Option<String>,
     /// The person is lost here: a lost session under one that is not.
     pub is_break: bool,
+    /// Accounts of product providers that made its calls with delegated access
+    /// (`invokedByDelegate`): such a session is the provider's, never the customer's person's.
+    pub delegates: Vec<String>,
 }
 
 /// The application that acted for the person at a chain's root: a session that names nobody
@@ -86,7 +89,8 @@ pub struct ChainView {
     pub id: String,
     /// The person, as shown.
     pub human: String,
-    /// A person, or a workload with a web identity of its own.
+    /// A person, a workload with a web identity of its own, or a product provider acting with
+    /// delegated access (`delegate`).
     pub principal_kind: PrincipalKind,
     /// How the root names them.
     pub evidence: Evidence,
@@ -133,6 +137,7 @@ impl Graph {
                 service: edge.and_then(|e| e.service.clone()),
                 via_event_id: edge.and_then(|e| e.via.id.clone()),
                 is_break: a.status == Status::Lost && parent_status != Some(Status::Lost),
+                delegates: session.delegates.iter().cloned().collect(),
             });
             let here = nodes.len() - 1;
             for &child in children[s].iter().rev() {

@@ -50,6 +50,12 @@ pub(super) fn edge_label(node: &Node) -> String {
     }
 }
 
+/// `delegate account 999988887777`: the product providers that made a session's calls with
+/// delegated access (`invokedByDelegate`), if any.
+pub(super) fn delegated(node: &Node) -> Option<String> {
+    (!node.delegates.is_empty()).then(|| format!("delegate account {}", node.delegates.join(", ")))
+}
+
 fn text(chains: &[ChainView], style: Style, out: &mut dyn Write) -> std::io::Result<()> {
     if chains.is_empty() {
         return writeln!(out, "No chains.");
@@ -80,7 +86,7 @@ fn text(chains: &[ChainView], style: Style, out: &mut dyn Write) -> std::io::Res
             let link = edge_label(node);
             writeln!(
                 out,
-                "{indent}{arrow}{}  [{status}{}] {}, {} .. {}{}{}",
+                "{indent}{arrow}{}  [{status}{}] {}, {} .. {}{}{}{}",
                 terminal(short(node)),
                 node.evidence
                     .map_or(String::new(), |e| format!(", {}", e.as_str())),
@@ -97,6 +103,7 @@ fn text(chains: &[ChainView], style: Style, out: &mut dyn Write) -> std::io::Res
                 } else {
                     ""
                 },
+                delegated(node).map_or(String::new(), |d| format!("  ({})", terminal(&d))),
             )?;
         }
         writeln!(out)?;
@@ -136,12 +143,13 @@ fn label(text: &str) -> String {
 
 fn node_text(node: &Node) -> String {
     format!(
-        "{}\\n{}{} · {}",
+        "{}\\n{}{} · {}{}",
         label(short(node)),
         node.status.as_str(),
         node.evidence
             .map_or(String::new(), |e| format!(" · {}", e.as_str())),
-        count(node.events, "event", "events")
+        count(node.events, "event", "events"),
+        delegated(node).map_or(String::new(), |d| format!("\\n{}", label(&d))),
     )
 }
 

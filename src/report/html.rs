@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::chains::edge_label;
+use super::chains::{delegated, edge_label};
 use super::layout::count;
 use super::sanitize::is_unsafe;
 use super::{Provenance, Report};
@@ -299,7 +299,10 @@ fn svg(chain: &ChainView, break_event: Option<&str>, n: usize) -> String {
             },
             x + 8,
             y + 47,
-            esc(&node.accounts.join(", ")),
+            esc(&match delegated(node) {
+                Some(d) => format!("{} · {d}", node.accounts.join(", ")),
+                None => node.accounts.join(", "),
+            }),
             status = node.status.as_str(),
             title = node_title(node, &evidence, &events),
         );
@@ -324,6 +327,9 @@ fn node_title(node: &Node, evidence: &str, events: &str) -> String {
     }
     if !node.accounts.is_empty() {
         lines.push(format!("accounts {}", esc(&node.accounts.join(", "))));
+    }
+    if let Some(d) = delegated(node) {
+        lines.push(format!("{} (invokedByDelegate)", esc(&d)));
     }
     lines.join("\n")
 }

@@ -32,6 +32,30 @@ pub struct Provenance {
     /// `--threads` change no result.
     #[serde(skip)]
     pub arguments: Vec<String>,
+    /// What reading the `s3://` inputs took, when there were any: the one part of a report of
+    /// S3 objects that differs from the report of the same objects copied to disk, with the paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Reads>,
+}
+
+/// The requests made to read `s3://` inputs, counted as they were made (the SDK's own retries
+/// are not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct S3Reads {
+    /// Requests of every kind: `HeadBucket`, `ListObjectsV2`, `GetObject`.
+    pub requests: u64,
+    /// `ListObjectsV2` requests (one per page of up to 1,000 keys).
+    pub list_requests: u64,
+    /// Folders listed.
+    pub prefixes_listed: u64,
+    /// Folders never listed, because their key rules out every event in scope.
+    pub prefixes_pruned: u64,
+    /// Objects the listings found.
+    pub objects_listed: u64,
+    /// Objects read (an object read in two passes counts twice).
+    pub objects_read: u64,
+    /// Bytes read, as stored.
+    pub bytes_read: u64,
 }
 
 /// The tool and its version.
@@ -111,6 +135,7 @@ impl Provenance {
                 },
             }),
             arguments,
+            s3: None,
         }
     }
 

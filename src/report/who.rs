@@ -214,6 +214,21 @@ fn subject_text(s: &Subject, style: Style, out: &mut dyn Write) -> std::io::Resu
                 ),
             )?;
         }
+        // An event's answer shows the event; a session's says where its key came from.
+        if s.event.is_none()
+            && let Some(call) = &s.issuing_call
+        {
+            line(
+                out,
+                &format!(
+                    "  key issued by {} {} at {} in {}",
+                    terminal(&call.action),
+                    shown(call.event_id.as_deref()),
+                    time(call.time),
+                    shown(call.account.as_deref()),
+                ),
+            )?;
+        }
     }
     let mut person_line = format!("Person: {}", person(s));
     if let Some(chain) = s.chain_id.as_deref() {
@@ -313,6 +328,10 @@ fn person(s: &Subject) -> String {
         (Some(person), Some(PrincipalKind::Workload)) => {
             format!("{} (a workload)", terminal(person))
         }
+        (Some(person), Some(PrincipalKind::Delegate)) => format!(
+            "{} (a product provider with delegated access, not the customer's person)",
+            terminal(person)
+        ),
         (Some(person), _) => terminal(person).into_owned(),
         (None, _) if s.status == Status::Service => "nobody: an AWS service's own work".to_owned(),
         (None, _) => "nobody the logs can name".to_owned(),

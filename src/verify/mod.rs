@@ -4,8 +4,9 @@
 //! (of its decompressed bytes) against the digest that lists it, the chain of digests
 //! (`previousDigestHashValue`, time gaps), and with public keys the RSA signatures. The signature
 //! of a digest is kept in S3 object metadata, so it is read from the next digest's
-//! `previousDigestSignature`, or from a `<digest file>.sig` sidecar holding the saved
-//! `x-amz-meta-signature` hex. Never reads events.
+//! `previousDigestSignature`, else from the object's `x-amz-meta-signature` when the trail is
+//! read from `s3://`, else from a side file holding the saved hex (`<digest>.sig` or
+//! `<digest>.signature`, never reported as digests themselves). Never reads events.
 
 mod digest;
 mod keys;
@@ -208,21 +209,42 @@ struct ReadDigest {
     sha256: String,
     digest: Digest,
     group: String,
+    /// Its signature as stored beside it: the S3 object's `x-amz-meta-signature`, else a side
+    /// file saved next to a local copy.
+    stored_signature: Option<String>,
+}
+
+/// The names people give a digest's signature saved next to a local copy: `<digest>.sig`, as
+/// `aws s3api head-object` output is usually saved, and `<digest>.signature`.
+const SIGNATURE_SUFFIXES: [&str; 2] = [".sig", ".signature"];
+
+/// The digest a signature side file belongs to, when `path` is one.
+fn signed_digest(path: &str) -> Option<&str> {
+    SIGNATURE_SUFFIXES
+        .iter()
+        .find_map(|suffix| path.strip_suffix(suffix))
 }
 
 /// Verifies the log files and digests among `sources`.
 pub fn run(sources: &[Source], keys: Option<&KeyRing>) -> Verification {
+    let side_files: BTreeMap<String, &Source> = sources
+        .iter()
+        .filter_map(|s| Some((signed_digest(&s.display())?.to_owned(), s)))
+        .collect();
     let digest_sources: Vec<&Source> = sources
         .iter()
-        .filter(|s| s.kind == SourceKind::Digest && !s.path.to_string_lossy().ends_with(".sig"))
+        .filter(|s| s.kind == SourceKind::Digest && signed_digest(&s.display()).is_none())
         .collect();
     let log_sources: Vec<&Source> = sources
         .iter()
         .filter(|s| s.kind == SourceKind::File && is_log_file(&s.path))
         .collect();
 
-    let read: Vec<Result<ReadDigest, String>> =
-        digest_sources.par_iter().map(|s| read_digest(s)).collect();
+    let _ahead = crate::discover::read_ahead(digest_sources.iter().chain(&log_sources).copied());
+    let read: Vec<Result<ReadDigest, String>> = digest_sources
+        .par_iter()
+        .map(|s| read_digest(s, &side_files))
+        .collect();
     let hashes: Vec<Result<String, String>> = log_sources.par_iter().map(|s| hash_log(s)).collect();
 
     let mut verification = Verification::default();
@@ -350,9 +372,17 @@ fn is_log_file(path: &Path) -> bool {
     path.to_string_lossy().contains("/CloudTrail/")
 }
 
-fn read_digest(source: &Source) -> Result<ReadDigest, String> {
+fn read_digest(
+    source: &Source,
+    side_files: &BTreeMap<String, &Source>,
+) -> Result<ReadDigest, String> {
     let path = source.display();
-    let bytes = inflate(source, MAX_DIGEST_BYTES)?;
+    let (bytes, metadata_signature) = inflate(source, MAX_DIGEST_BYTES)?;
+    // A side file that cannot be read is as good as none: the digest is then reported unchecked.
+    let stored_signature = metadata_signature.or_else(|| {
+        let side = side_files.get(&path)?.read_all().ok()?;
+        Some(String::from_utf8_lossy(&side).trim().to_owned())
+    });
     let digest: Digest =
         serde_json::from_slice(&bytes).map_err(|e| format!("not a digest file: {e}"))?;
     let at = key_from(&path);
@@ -371,6 +401,7 @@ fn read_digest(source: &Source) -> Result<ReadDigest, String> {
         key,
         path,
         digest,
+        stored_signature,
     })
 }
 
@@ -384,16 +415,22 @@ fn chain_group(key: &str, digest: &Digest) -> String {
     }
 }
 
-fn inflate(source: &Source, limit: u64) -> Result<Vec<u8>, String> {
-    let stored = source.read_all().map_err(|e| format!("cannot read: {e}"))?;
+/// A digest's bytes, inflated, and the signature stored with the object (S3 metadata).
+fn inflate(source: &Source, limit: u64) -> Result<(Vec<u8>, Option<String>), String> {
+    let mut opened = source.open().map_err(|e| format!("cannot read: {e}"))?;
+    let mut stored = Vec::with_capacity(opened.size.unwrap_or(0).min(limit) as usize);
+    opened
+        .reader
+        .read_to_end(&mut stored)
+        .map_err(|e| format!("cannot read: {e}"))?;
     if !gzip::is_gzip(&stored) {
-        return Ok(stored);
+        return Ok((stored, opened.signature));
     }
     let mut bytes = Vec::new();
     gzip::Capped::new(gzip::decoder(stored.as_slice()), limit, "digest size limit")
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot decompress: {e}"))?;
-    Ok(bytes)
+    Ok((bytes, opened.signature))
 }
 
 /// SHA-256 of a log file's decompressed bytes, streamed.
@@ -482,14 +519,13 @@ fn check_signature(
     from_successor: Option<&str>,
     keys: Option<&KeyRing>,
 ) -> (SignatureState, Option<String>) {
-    let sidecar = std::fs::read_to_string(format!("{}.sig", d.path)).ok();
     let Some(signature_hex) = from_successor
         .map(str::to_owned)
-        .or(sidecar.map(|s| s.trim().to_owned()))
+        .or_else(|| d.stored_signature.clone())
     else {
         return (
             SignatureState::Unchecked,
-            Some("newest digest: its signature is in S3 object metadata (x-amz-meta-signature); save it as <digest>.sig".to_owned()),
+            Some("newest digest: its signature is in S3 object metadata (x-amz-meta-signature); read the trail from s3:// or save it as <digest>.sig".to_owned()),
         );
     };
     let Some(keys) = keys else {

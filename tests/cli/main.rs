@@ -3,6 +3,7 @@
 
 mod attribution; // who a service hand-off is attributed to: causality, tokens, one-to-one, configuration
 mod bad_input; // damaged and hostile input: diagnostics and counts
+mod delegate; // issue 17: a product provider's delegated calls are the provider's, never the customer's person's
 mod dense; // a dense estate scored against its answer key
 mod determinism; // same input, any thread count: byte-identical output
 #[cfg(unix)]
@@ -22,7 +23,9 @@ mod keys; // long-term keys: created keys linked, findings named by key
 mod linking; // edge kinds and identity traps on small hand-built estates
 mod output; // what people read: one escaping rule, plurals, column names, terminal width
 mod provenance; // issue 13: tool, inputs, filters and policy in every report, no time of day
+mod s3; // issue 14: s3:// inputs against a loopback S3 server (moto)
 mod sample; // the bundled sample estate, against its answer key
+mod shards; // issue 15: summarize and merge: shard summaries give the scan's report
 mod signin; // console sign-ins: one session and chain per ConsoleLogin
 mod util;
 mod verify; // offline integrity validation against digest files

@@ -16,7 +16,7 @@ use crate::util::*;
 const BUCKET: &str = "example-cloudtrail-archive";
 const FINGERPRINT: &str = "0123456789abcdef0123456789abcdef";
 
-fn signing_key() -> &'static RsaPrivateKey {
+pub(crate) fn signing_key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
     KEY.get_or_init(|| RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap())
 }
@@ -145,7 +145,7 @@ pub(crate) fn build_trail() -> Trail {
     Trail { dir, logs, digests }
 }
 
-fn public_pem(dir: &Path, private: &RsaPrivateKey) -> PathBuf {
+pub(crate) fn public_pem(dir: &Path, private: &RsaPrivateKey) -> PathBuf {
     let pem = RsaPublicKey::from(private)
         .to_pkcs1_pem(rsa::pkcs1::LineEnding::LF)
         .unwrap();
@@ -400,4 +400,20 @@ fn csv_output_lists_every_file() {
         6
     );
     assert_eq!(text.lines().filter(|l| l.starts_with("digest,")).count(), 3);
+}
+
+#[test]
+fn a_signature_saved_as_dot_signature_is_read_and_never_a_broken_digest() {
+    let trail = build_trail();
+    let newest = trail.dir.path().join(&trail.digests[2]);
+    std::fs::rename(
+        format!("{}.sig", newest.display()),
+        format!("{}.signature", newest.display()),
+    )
+    .unwrap();
+    let (code, document) = trail.verify_signed();
+    assert_eq!(code, 0, "an intact trail passes: {document:#}");
+    assert_eq!(document["intact"], true);
+    assert_eq!(signatures(&document), ["valid", "valid", "valid"]);
+    assert_eq!(document["digests"].as_array().unwrap().len(), 3);
 }

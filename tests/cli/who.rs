@@ -2,11 +2,13 @@
 //! key, a session or an address, with the path from their sign-in hop by hop and where the
 //! identity was lost; an indicator the logs do not hold is an error. `timeline` pivots on keys,
 //! sessions, addresses and user agents, and writes JSON Lines Timesketch imports as they are.
-//! Delegated vendor access (`invokedByDelegate`) is named in both.
+//! Delegated vendor access (`invokedByDelegate`) has tests of its own (`delegate.rs`).
 //!
-//! The stories are the sample estate's (dave's Redshift hand-off, ci-deployer's cross-account
-//! role, the data portal acting for an Identity Center user), plus one hand-built estate of a
-//! vendor acting with delegated access.
+//! The stories are the sample estate's: dave's Redshift hand-off (a lost identity on the path),
+//! ci-deployer's cross-account role (a key issued by an STS call in the logs), the shared Redshift
+//! role used by alice and by dave (one session ARN and one address for two people), the data
+//! portal acting for an Identity Center user, and the legacy automation role whose key no call in
+//! the logs issued.
 
 use std::collections::BTreeSet;
 
@@ -39,6 +41,14 @@ const PORTAL_ADDRESS: &str = "198.51.100.24";
 const PORTAL_USER: &str = "a1b2c3d4-5678-90ab-cdef-111111111111";
 /// Where the shared Redshift role's calls come from.
 const REDSHIFT_ADDRESS: &str = "203.0.113.150";
+/// alice's session under the shared Redshift role.
+const ALICE_REDSHIFT_KEY: &str = "ASIAWO645SY5NOITKTPV";
+/// Redshift's `AssumeRole` that issued dave's key under the shared role.
+const DAVE_REDSHIFT_ASSUME: &str = "760e46c5-ad00-5ca3-a322-6b819cc45100";
+/// The legacy automation role's key: used, but issued by no call in the logs.
+const LEGACY_KEY: &str = "ASIAWO645SY5CPIBMITS";
+const LEGACY_SESSION: &str =
+    "arn:aws:sts::444455556666:assumed-role/LegacyAutomationRole/cron-sync";
 
 /// `tip-audit who <sample logs> args… --format json`: (exit code, document).
 fn who_json(args: &[&str]) -> (i32, Value) {
@@ -188,6 +198,11 @@ fn an_event_after_a_break_names_the_person_the_path_and_where_the_identity_was_l
         .collect();
     assert_eq!(breaks, [false, false, false, true]);
 
+    // The STS call that issued the key it was made with: Redshift's, for itself.
+    assert_eq!(subject["issuing_call"]["event_id"], DAVE_REDSHIFT_ASSUME);
+    assert_eq!(subject["issuing_call"]["action"], "AssumeRole");
+    assert_eq!(subject["note"], Value::Null);
+
     // Where it was lost on that path.
     assert_eq!(subject["lost_at"]["hop"], 3);
     assert_eq!(subject["lost_at"]["event_id"], DAVE_BREAK);
@@ -238,6 +253,10 @@ fn an_sts_issued_key_is_traced_to_the_person_who_assumed_the_role() {
     assert_eq!(subject["path"][1]["via"]["event_id"], DEPLOY_ASSUME);
     assert_eq!(subject["path"][1]["via"]["action"], "AssumeRole");
     assert_eq!(subject["path"][1]["account"], "444455556666");
+    // The call that issued it: the caller's copy of the cross-account AssumeRole.
+    assert_eq!(subject["issuing_call"]["event_id"], DEPLOY_ASSUME);
+    assert_eq!(subject["issuing_call"]["account"], "111122223333");
+    assert_eq!(subject["note"], Value::Null);
 
     // The long-term key that made the call names its user itself.
     let subject = only_subject(&who_ok(&["--key", DEPLOYER_KEY]));
@@ -246,6 +265,138 @@ fn an_sts_issued_key_is_traced_to_the_person_who_assumed_the_role() {
     assert_eq!(subject["status"], "propagated");
     assert_eq!(subject["link"], Value::Null, "it names the person itself");
     assert_eq!(subject["path"].as_array().unwrap().len(), 1);
+    // No STS call issues a long-term key, and the answer says so.
+    assert_eq!(subject["issuing_call"], Value::Null);
+    assert_eq!(
+        subject["note"],
+        "a long-term access key: no STS call issues it"
+    );
+
+    // The text names the issuing call under the session.
+    let logs = sample_logs();
+    let (code, text, stderr) =
+        finish(tip().args(["who", logs.to_str().unwrap(), "--key", DEPLOY_KEY]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        text.contains(&format!(
+            "  key issued by AssumeRole {DEPLOY_ASSUME} at 2026-03-02T09:00:02Z in 111122223333"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_key_whose_issuing_call_is_not_in_the_logs_says_so() {
+    // The legacy automation role's session: four calls, and no STS call in the logs that issued
+    // its key, so nobody can be named behind it.
+    let subject = only_subject(&who_ok(&["--key", LEGACY_KEY]));
+    assert_eq!(subject["session"]["principal"], LEGACY_SESSION);
+    assert_eq!(subject["session"]["access_key"], LEGACY_KEY);
+    assert_eq!(subject["session"]["events"], 4);
+    assert_eq!(subject["issuing_call"], Value::Null);
+    assert_eq!(
+        subject["note"],
+        "the STS call that issued this key is not in these logs"
+    );
+    assert_eq!(subject["person"], Value::Null);
+    assert_eq!(subject["status"], "unattributed");
+    assert_eq!(subject["chain_id"], Value::Null);
+    assert_eq!(hops(&subject, "principal"), [LEGACY_SESSION]);
+    assert_eq!(
+        hops(&subject, "edge"),
+        ["-"],
+        "nothing above it in the logs"
+    );
+
+    // Asked by its session ARN, the same session has no issuing call either (and no note: the
+    // note answers a question about the key).
+    let by_session = only_subject(&who_ok(&["--session", LEGACY_SESSION]));
+    assert_eq!(by_session["issuing_call"], Value::Null);
+    assert_eq!(by_session["note"], Value::Null);
+
+    // The text says it.
+    let logs = sample_logs();
+    let (code, text, stderr) =
+        finish(tip().args(["who", logs.to_str().unwrap(), "--key", LEGACY_KEY]));
+    assert_eq!(code, 0, "{stderr}");
+    for shown in [
+        "--key ASIAWO645SY5CPIBMITS: 1 session",
+        "Person: nobody the logs can name; unattributed",
+        "Note: the STS call that issued this key is not in these logs",
+    ] {
+        assert!(text.contains(shown), "{shown:?} is not in:\n{text}");
+    }
+    assert!(!text.contains("key issued by"), "{text}");
+}
+
+#[test]
+fn an_address_shared_by_two_people_lists_each_session_with_its_person() {
+    // The shared Redshift role calls from Redshift's address for whoever ran the statement:
+    // alice at 09:10, dave at 11:30. Both sessions are listed, each with its own person and chain.
+    let all = subjects(&who_ok(&["--ip", REDSHIFT_ADDRESS]));
+    assert_eq!(all.len(), 2, "{all:#?}");
+    let column = |field: &str| -> Vec<Value> { all.iter().map(|s| s[field].clone()).collect() };
+    assert_eq!(
+        column("person"),
+        [json!("alice@example.com"), json!("dave@example.com")]
+    );
+    assert_eq!(
+        column("chain_id"),
+        [json!("ch-650bc4aa4e34"), json!("ch-576ca0e1be2b")]
+    );
+    assert_eq!(column("status"), [json!("lost"), json!("lost")]);
+    let keys: Vec<&str> = all
+        .iter()
+        .map(|s| s["session"]["access_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, [ALICE_REDSHIFT_KEY, DAVE_REDSHIFT_KEY]);
+    assert_ne!(
+        all[0]["session"]["session_id"],
+        all[1]["session"]["session_id"]
+    );
+    for subject in &all {
+        // One role session ARN, two sets of credentials.
+        assert_eq!(subject["session"]["principal"], REDSHIFT_SESSION);
+        assert_eq!(subject["lost_at"]["hop"], 3, "{subject:#}");
+        let from = &subject["seen_from"];
+        assert_eq!(from["address"], REDSHIFT_ADDRESS);
+        let agents = from["user_agents"].as_array().unwrap();
+        assert_eq!(agents.len(), 1);
+        assert!(agents[0].as_str().unwrap().starts_with("aws-sdk-cpp/"));
+    }
+    let seen: Vec<(&str, &str)> = all
+        .iter()
+        .map(|s| {
+            (
+                s["seen_from"]["first_event_id"].as_str().unwrap(),
+                s["seen_from"]["first_time"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "dfa877e3-c695-58a4-9932-bd2e7310e8d8",
+                "2026-03-02T09:10:06Z"
+            ),
+            (DAVE_BREAK, "2026-03-02T11:30:07Z"),
+        ]
+    );
+
+    // One row per session, each with its person.
+    let logs = sample_logs();
+    let (code, text, stderr) =
+        finish(tip().args(["who", logs.to_str().unwrap(), "--ip", REDSHIFT_ADDRESS]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(text.starts_with("--ip 203.0.113.150: 2 sessions"), "{text}");
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("RedshiftSharedServiceRole"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows[0].contains("alice@example.com") && rows[0].contains("ch-650bc4aa4e34"));
+    assert!(rows[1].contains("dave@example.com") && rows[1].contains("ch-576ca0e1be2b"));
 }
 
 #[test]
@@ -463,9 +614,16 @@ fn the_who_document_is_named_and_has_the_documented_shape() {
                     "path",
                     "lost_at",
                     "seen_from",
+                    "issuing_call",
                     "note",
                 ])
             );
+            if !subject["issuing_call"].is_null() {
+                assert_eq!(
+                    keys(&subject["issuing_call"]),
+                    set(&["event_id", "time", "service", "action", "account"])
+                );
+            }
             assert_eq!(
                 keys(&subject["session"]),
                 set(&[
@@ -698,106 +856,5 @@ fn timeline_writes_timesketch_json_lines_with_the_required_columns_and_flat_attr
         message.starts_with("glue.amazonaws.com GetTable by arn:aws:sts::")
             && message.contains("lost, in dave@example.com's chain (break)"),
         "{message}"
-    );
-}
-
-/// A vendor acting with delegated access: ops-admin assumes the audit role, and the vendor's
-/// account makes a call with that session (`invokedByDelegate`, shape of the CloudTrail user
-/// guide's example).
-fn delegated_estate() -> tempfile::TempDir {
-    let admin = iam_user(APPS, "ops-admin", "AKIAWO645SY5OPSADMN1");
-    let session = RoleSession::new(
-        "arn:aws:iam::111122223333:role/VendorAudit",
-        "vendor-4410",
-        "ASIAWO645SY5VENDOR01",
-        "2026-03-02T09:00:02Z",
-    );
-    let mut delegated = session.call(
-        "d0000000-5b3e-4c1d-9a7f-000000000003",
-        "2026-03-02T09:01:44Z",
-        "iam.amazonaws.com",
-        "GetUserPolicy",
-    );
-    delegated["userIdentity"]["invokedByDelegate"] = json!({"accountId": "999988887777"});
-    let records = vec![
-        event(
-            "d0000000-5b3e-4c1d-9a7f-000000000001",
-            "2026-03-02T09:00:00Z",
-            "sts.amazonaws.com",
-            "GetCallerIdentity",
-            APPS,
-            admin.clone(),
-        ),
-        session.assumed_by("d0000000-5b3e-4c1d-9a7f-000000000002", admin),
-        session.call(
-            "d0000000-5b3e-4c1d-9a7f-000000000004",
-            "2026-03-02T09:01:30Z",
-            "iam.amazonaws.com",
-            "ListUsers",
-        ),
-        delegated,
-    ];
-    let dir = tempfile::tempdir().unwrap();
-    deliver(dir.path(), APPS, "0905", &records);
-    dir
-}
-
-#[test]
-fn a_vendors_delegated_access_is_named_in_who_and_timeline() {
-    let dir = delegated_estate();
-    let path = dir.path().to_str().unwrap();
-    let (code, document) = run_json(&[
-        "who",
-        path,
-        "--event",
-        "d0000000-5b3e-4c1d-9a7f-000000000003",
-        "--key",
-        "ASIAWO645SY5VENDOR01",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{document:#}");
-    let by_event = &document["answers"][0]["subjects"][0];
-    assert_eq!(by_event["event"]["delegate"], "999988887777");
-    assert_eq!(
-        by_event["person"],
-        "arn:aws:iam::111122223333:user/ops-admin"
-    );
-    let by_key = &document["answers"][1]["subjects"][0];
-    assert_eq!(by_key["session"]["delegates"], json!(["999988887777"]));
-    assert_eq!(by_key["path"][1]["delegates"], json!(["999988887777"]));
-    assert_eq!(by_key["path"][0]["delegates"], json!([]));
-
-    let (code, text, stderr) = finish(tip().args([
-        "who",
-        path,
-        "--event",
-        "d0000000-5b3e-4c1d-9a7f-000000000003",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    assert!(
-        text.contains("account 999988887777 (invokedByDelegate)"),
-        "{text}"
-    );
-
-    let (code, timeline) = run_json(&[
-        "timeline",
-        path,
-        "--key",
-        "ASIAWO645SY5VENDOR01",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{timeline:#}");
-    let delegates: Vec<Value> = timeline["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["delegate"].clone())
-        .collect();
-    // The GetCallerIdentity, the AssumeRole, ListUsers, then the vendor's call.
-    assert_eq!(
-        delegates,
-        [Value::Null, Value::Null, Value::Null, json!("999988887777")]
     );
 }
