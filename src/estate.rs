@@ -21,7 +21,6 @@ use crate::normalize::{self, Rejection};
 use crate::origins::Places;
 use crate::triggers::Triggers;
 
-
 /// A role session as `adopt_keyless` matches it: the role, its `creationDate`, and the product
 /// providers acting for it.
 type SessionOfRole<'a> = (&'a str, DateTime<Utc>, &'a BTreeSet<String>);
