@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 datasets=${1:-$root/../shared/datasets}
-bin=$root/target/release/tip-audit
+bin=${TIP_AUDIT_BIN:-$root/target/release/tip-audit}
 if [ ! -d "$datasets" ]; then
   echo "check-datasets: $datasets not found, nothing to check"
   exit 0
@@ -40,6 +40,12 @@ if any(not f["reason"] for f in doc["skipped"]):
 kinds = {}
 for f in doc["findings"]:
     kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
+# What issue 12 found in these logs, kept: Stratus's "steal EC2 instance credentials" detonation
+# is stolen machine credentials; nobody is a GitHub Actions subject.
+if name.startswith("stratus") and not kinds.get("exfiltrated_credentials"):
+    problems.append("the EC2 credential theft detonation raised no exfiltrated_credentials")
+if any((f.get("human") or "").startswith("repo:") for f in doc["findings"]):
+    problems.append("a GitHub Actions subject named as a person")
 print(f"ok   {name}: files {s['files']} read / {s['files_skipped']} skipped, events {s['events']}, "
       f"errors {s['event_errors']}, sessions {s['sessions']}, chains {s['chains']}, humans {s['humans']}, "
       f"findings {kinds or 0}, coverage {s['coverage']}")
@@ -52,4 +58,17 @@ PY
   then status=1; fi
   rm -f "$out" "$out.err"
 done
+
+# A key created by another key is answered with its creator (issue 12): in the invictus attack
+# simulation, bert-jan's key creates AKIATFQR7NSC3ZO6PKAZ for a backdoor user.
+invictus=$datasets/invictus-aws-dataset
+if [ -d "$invictus" ]; then
+  if "$bin" who "$invictus" --key AKIATFQR7NSC3ZO6PKAZ --format json | python3 -c '
+import json, sys
+subject = json.load(sys.stdin)["answers"][0]["subjects"][0]
+assert subject["person"].endswith(":user/bert-jan"), subject["person"]
+assert subject["issuing_call"]["action"] == "CreateAccessKey", subject["issuing_call"]
+print("ok   invictus: who --key AKIATFQR7NSC3ZO6PKAZ names its creator,", subject["person"])
+'; then :; else echo "FAIL invictus: who --key of the created key"; status=1; fi
+fi
 exit $status

@@ -133,6 +133,12 @@ impl Source {
         Ok(bytes)
     }
 
+    /// Whether decoding opens it: it could be listed, and its kind holds events (a digest or
+    /// Insights file is skipped unopened). A pass reads ahead only what it will open.
+    pub fn is_decoded(&self) -> bool {
+        self.unreadable_reason().is_none() && self.kind.skip_reason().is_none()
+    }
+
     /// Whether the input can be read a second time (standard input cannot).
     pub fn is_read_once(&self) -> bool {
         self.kind == SourceKind::Stdin

@@ -203,7 +203,7 @@ pub(crate) fn read_sources<F>(
     F: FnMut(FileDone) + Send,
 {
     let batch = pool.current_num_threads() * 16;
-    let _ahead = discover::read_ahead(sources);
+    let _ahead = discover::read_ahead(sources.iter().filter(|s| s.is_decoded()));
     let mut pending: Vec<FileDone> = Vec::new();
     let progress = Progress::new(input.progress, sources.len(), "reading");
     for (n, chunk) in sources.chunks(batch).enumerate() {
@@ -273,7 +273,7 @@ where
 {
     let pool = pool(input.threads)?;
     let group = pool.current_num_threads().max(1) * 4;
-    let _ahead = discover::read_ahead(sources.iter().filter(|s| s.unreadable_reason().is_none()));
+    let _ahead = discover::read_ahead(sources.iter().filter(|s| s.is_decoded()));
     for (n, chunk) in sources.chunks(group).enumerate() {
         let per_file: Vec<Vec<T>> = pool.install(|| {
             chunk
@@ -348,10 +348,7 @@ fn fold_file(
 
 /// A source's size as stored (compressed), for the progress bar; 0 for standard input.
 fn stored_size(source: &Source) -> u64 {
-    if source.is_read_once() {
-        return 0;
-    }
-    std::fs::metadata(&source.path).map_or(0, |meta| meta.len())
+    source.stored_size().unwrap_or(0)
 }
 
 /// What became of one file, as the report lists it: read (in full, up to damage, or after a

@@ -183,8 +183,13 @@ fn a_scan_of_the_bucket_is_the_scan_of_the_same_files_on_disk() {
         "the same objects, the same report"
     );
     let reads = &remote["provenance"]["s3"];
-    assert_eq!(reads["objects_read"], reads["objects_listed"], "{reads}");
-    assert!(reads["objects_read"].as_u64().unwrap() > 0);
+    let read = reads["objects_read"].as_u64().unwrap();
+    // Every file that holds events is fetched once; the digest is skipped by its key, unfetched.
+    assert!(
+        read >= remote["summary"]["files"].as_u64().unwrap(),
+        "{reads}"
+    );
+    assert!(read < reads["objects_listed"].as_u64().unwrap(), "{reads}");
     assert!(
         stderr.contains("from S3 in"),
         "a receipt says what was read: {stderr}"
