@@ -125,14 +125,6 @@ impl Source {
         }
     }
 
-    /// Reads the whole stored input (for small files such as digests).
-    pub fn read_all(&self) -> io::Result<Vec<u8>> {
-        let mut opened = self.open()?;
-        let mut bytes = Vec::with_capacity(opened.size.unwrap_or(0) as usize);
-        opened.reader.read_to_end(&mut bytes)?;
-        Ok(bytes)
-    }
-
     /// Whether decoding opens it: it could be listed, and its kind holds events (a digest or
     /// Insights file is skipped unopened). A pass reads ahead only what it will open.
     pub fn is_decoded(&self) -> bool {
@@ -202,8 +194,11 @@ impl Filter {
         };
         outside(&self.accounts, &key.account)
             || outside(&self.regions, &key.region)
-            || matches!((self.since, key.delivered), (Some(since), Some(at)) if at + self.link_margin < since)
-            || matches!((self.until, key.delivered_from), (Some(until), Some(from)) if from > until + DELIVERY_LAG)
+            // Checked: a crafted date folder near the end of time must not overflow.
+            || matches!((self.since, key.delivered), (Some(since), Some(at))
+                if at.checked_add_signed(self.link_margin).is_some_and(|end| end < since))
+            || matches!((self.until, key.delivered_from), (Some(until), Some(from))
+                if until.checked_add_signed(DELIVERY_LAG).is_some_and(|end| from > end))
     }
 }
 

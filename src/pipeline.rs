@@ -257,15 +257,20 @@ pub(crate) fn conclude(
     (report, graph)
 }
 
+/// A file a second pass could not read again: its path as shown, and why.
+pub(crate) type Unread = (String, FileError);
+
 /// The second pass: reads `sources` again, `group` files at a time in parallel, and hands each
 /// file's collected items to `consume` in input order, so memory holds one group at most.
-/// `collect` sees every record of one file with the file's path and input index.
+/// `collect` sees every record of one file with the file's path and input index. Returns the
+/// files the first pass read that could not be read again (removed since, an S3 object deleted
+/// or refused), each with the reason: their events are missing from what the pass collected.
 pub(crate) fn for_each_record<T, C, F>(
     sources: &[Source],
     input: &InputConfig,
     collect: C,
     mut consume: F,
-) -> anyhow::Result<()>
+) -> anyhow::Result<Vec<Unread>>
 where
     T: Send,
     C: Fn(&str, u32, Record<'_>, &mut Vec<T>) + Sync,
@@ -274,29 +279,36 @@ where
     let pool = pool(input.threads)?;
     let group = pool.current_num_threads().max(1) * 4;
     let _ahead = discover::read_ahead(sources.iter().filter(|s| s.is_decoded()));
+    let mut unread = Vec::new();
     for (n, chunk) in sources.chunks(group).enumerate() {
-        let per_file: Vec<Vec<T>> = pool.install(|| {
+        let per_file: Vec<(Vec<T>, Option<Unread>)> = pool.install(|| {
             chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, source)| {
                     let mut items = Vec::new();
-                    if source.unreadable_reason().is_none() {
-                        let path = source.display();
-                        let index = (n * group + i) as u32;
-                        decode::file(source, &input.limits, |record| {
-                            collect(&path, index, record, &mut items)
-                        });
+                    if source.unreadable_reason().is_some() {
+                        return (items, None);
                     }
-                    items
+                    let path = source.display();
+                    let index = (n * group + i) as u32;
+                    let verdict = decode::file(source, &input.limits, |record| {
+                        collect(&path, index, record, &mut items)
+                    });
+                    let failed = match verdict {
+                        Verdict::Failed(error) => Some((path, error)),
+                        _ => None,
+                    };
+                    (items, failed)
                 })
                 .collect()
         });
-        for items in per_file {
+        for (items, failed) in per_file {
+            unread.extend(failed);
             consume(items)?;
         }
     }
-    Ok(())
+    Ok(unread)
 }
 
 /// Audits one in-memory file end to end, with default settings: the entry point for fuzzing

@@ -20,7 +20,7 @@ pub fn run(config: &ExportConfig, messages: Messages) -> anyhow::Result<Outcome>
     let filter = &config.input.filter;
     let mut sink = Sink::new(&config.target);
     let mut dedup = Dedup::default();
-    pipeline::for_each_record(
+    let unread = pipeline::for_each_record(
         &analysis.sources,
         &config.input,
         |path, _, record, rows| rows.extend(lookup.row(filter, path, record)),
@@ -34,6 +34,7 @@ pub fn run(config: &ExportConfig, messages: Messages) -> anyhow::Result<Outcome>
         },
     )?;
     let written = sink.finish()?;
+    let outcome = super::after_second_pass(&unread, messages, completeness(&analysis.report));
     if written == 0 {
         messages.error(format_args!(
             "nothing exported: no event of the first pass was found again in {}",
@@ -49,13 +50,13 @@ pub fn run(config: &ExportConfig, messages: Messages) -> anyhow::Result<Outcome>
         ),
         ExportTarget::Csv(path) => (path.display().to_string(), "csv"),
         ExportTarget::JsonLines(Some(path)) => (path.display().to_string(), "jsonl"),
-        ExportTarget::JsonLines(None) => return Ok(completeness(&analysis.report)),
+        ExportTarget::JsonLines(None) => return Ok(outcome),
     };
     messages.note(format_args!(
         "wrote {} to {to} ({format})",
         plural(written, "event")
     ));
-    Ok(completeness(&analysis.report))
+    Ok(outcome)
 }
 
 /// Where the rows go: polars for Parquet and CSV, JSON Lines without it.

@@ -156,6 +156,28 @@ pub(crate) fn completeness(report: &Report) -> Outcome {
     }
 }
 
+/// The outcome of a command whose second pass could not read again some files the first pass
+/// read (`unread`, from [`crate::pipeline::for_each_record`]): each is named on standard error,
+/// and the run is incomplete, since the events it printed miss theirs.
+pub(crate) fn after_second_pass(
+    unread: &[crate::pipeline::Unread],
+    messages: Messages,
+    outcome: Outcome,
+) -> Outcome {
+    for (path, error) in unread {
+        messages.error(format_args!(
+            "{}: could not be read again: {}: its events are missing from this output",
+            terminal(path),
+            terminal(&error.to_string())
+        ));
+    }
+    if unread.is_empty() {
+        outcome
+    } else {
+        Outcome::Incomplete
+    }
+}
+
 /// After the first pass of a command that reads events: says on standard error which files could
 /// not be read and, when nothing could be audited, why; the input's problems come before anything
 /// else the command has to say. Returns whether there is anything to go on.

@@ -81,7 +81,7 @@ pub fn run(config: &TimelineConfig, messages: Messages) -> anyhow::Result<Outcom
     let selection = timeline::Selection::new(graph, places, &config.ips, &config.user_agents);
     let filter = &config.input.filter;
     let mut rows = Vec::new();
-    pipeline::for_each_record(
+    let unread = pipeline::for_each_record(
         &analysis.sources,
         &config.input,
         |path, index, record, out| {
@@ -155,5 +155,9 @@ pub fn run(config: &TimelineConfig, messages: Messages) -> anyhow::Result<Outcom
             out,
         )
     })?;
-    Ok(completeness(&analysis.report))
+    Ok(super::after_second_pass(
+        &unread,
+        messages,
+        completeness(&analysis.report),
+    ))
 }

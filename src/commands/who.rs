@@ -26,6 +26,7 @@ pub fn run(config: &WhoConfig, messages: Messages) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Incomplete);
     }
     let graph = &analysis.graph;
+    let mut unread = Vec::new();
     let found = if config.events.is_empty() {
         Vec::new()
     } else {
@@ -33,7 +34,7 @@ pub fn run(config: &WhoConfig, messages: Messages) -> anyhow::Result<Outcome> {
         let locator = Locator::new(graph);
         let filter = &config.input.filter;
         let mut found = Vec::new();
-        pipeline::for_each_record(
+        unread = pipeline::for_each_record(
             &analysis.sources,
             &config.input,
             |_path, _index, record, out| {
@@ -103,7 +104,11 @@ pub fn run(config: &WhoConfig, messages: Messages) -> anyhow::Result<Outcome> {
         ));
     }
     if answers.is_empty() {
-        return Ok(Outcome::Incomplete);
+        return Ok(super::after_second_pass(
+            &unread,
+            messages,
+            Outcome::Incomplete,
+        ));
     }
     let what = format!("{} who", config.format.as_str());
     emit(config.output.as_deref(), &what, messages, |out| {
@@ -116,9 +121,10 @@ pub fn run(config: &WhoConfig, messages: Messages) -> anyhow::Result<Outcome> {
             out,
         )
     })?;
-    if not_found.is_empty() {
-        Ok(completeness(&analysis.report))
+    let outcome = if not_found.is_empty() {
+        completeness(&analysis.report)
     } else {
-        Ok(Outcome::Incomplete)
-    }
+        Outcome::Incomplete
+    };
+    Ok(super::after_second_pass(&unread, messages, outcome))
 }

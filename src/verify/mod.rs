@@ -26,6 +26,10 @@ use crate::discover::{Source, SourceKind};
 pub use digest::{Digest, key_from};
 pub use keys::KeyRing;
 
+/// A signature side file holds a hex RSA signature (512 characters for CloudTrail's 2048-bit
+/// keys); more than this is not read.
+const MAX_SIGNATURE_BYTES: u64 = 16 << 10;
+
 /// Digest files are small (one entry per log file of an hour); anything larger is refused.
 const MAX_DIGEST_BYTES: u64 = 64 << 20;
 
@@ -380,7 +384,13 @@ fn read_digest(
     let (bytes, metadata_signature) = inflate(source, MAX_DIGEST_BYTES)?;
     // A side file that cannot be read is as good as none: the digest is then reported unchecked.
     let stored_signature = metadata_signature.or_else(|| {
-        let side = side_files.get(&path)?.read_all().ok()?;
+        let mut side = Vec::new();
+        let opened = side_files.get(&path)?.open().ok()?;
+        opened
+            .reader
+            .take(MAX_SIGNATURE_BYTES)
+            .read_to_end(&mut side)
+            .ok()?;
         Some(String::from_utf8_lossy(&side).trim().to_owned())
     });
     let digest: Digest =
@@ -417,12 +427,16 @@ fn chain_group(key: &str, digest: &Digest) -> String {
 
 /// A digest's bytes, inflated, and the signature stored with the object (S3 metadata).
 fn inflate(source: &Source, limit: u64) -> Result<(Vec<u8>, Option<String>), String> {
-    let mut opened = source.open().map_err(|e| format!("cannot read: {e}"))?;
+    let opened = source.open().map_err(|e| format!("cannot read: {e}"))?;
     let mut stored = Vec::with_capacity(opened.size.unwrap_or(0).min(limit) as usize);
     opened
         .reader
+        .take(limit.saturating_add(1))
         .read_to_end(&mut stored)
         .map_err(|e| format!("cannot read: {e}"))?;
+    if stored.len() as u64 > limit {
+        return Err(format!("larger than a digest file can be ({limit} bytes)"));
+    }
     if !gzip::is_gzip(&stored) {
         return Ok((stored, opened.signature));
     }
